@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['train_run', 'format_metrics', 'cmd_train', 'cmd_evaluate', 'cmd_predict', 'make_parser', 'main']
 
-# %% ../nbs/07_cli.ipynb #4a425fce
+# %% ../nbs/07_cli.ipynb #983ec361
 import argparse, hashlib, json, platform, sys, time
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from .inference import Predictor, save_model
 from .model import DEFAULT_MODEL, POOLINGS, build_classifier
 from .training import TrainConfig, default_device, fit, make_loaders, set_seed
 
-# %% ../nbs/07_cli.ipynb #cbb0c58d
+# %% ../nbs/07_cli.ipynb #c522b5e3
 def _sha256(path) -> str:
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -33,7 +33,7 @@ def _environment() -> dict:
     return dict(emotion_nb=emotion_nb.__version__, python=platform.python_version(), torch=torch.__version__,
                 transformers=transformers.__version__, sklearn=sklearn.__version__, device=str(default_device()))
 
-# %% ../nbs/07_cli.ipynb #c3c26ac1
+# %% ../nbs/07_cli.ipynb #adc8b755
 def train_run(data, out, cfg:TrainConfig, progress:bool=True) -> dict:
     "Train on the Track A file `data` as `cfg` says and write the model, `metrics.json` and plots under `out`."
     from emotion_nb.plots import plot_confusion, plot_history, plot_roc
@@ -70,7 +70,7 @@ def train_run(data, out, cfg:TrainConfig, progress:bool=True) -> dict:
     _write_json(out/'metrics.json', record)
     return record
 
-# %% ../nbs/07_cli.ipynb #7fd0d8cb
+# %% ../nbs/07_cli.ipynb #068abdc0
 def format_metrics(m:dict, title:str) -> str:
     "A short human-readable summary of a metrics dict from `multilabel_metrics`."
     head = ' | '.join(f"{k} {m[k]:.4f}" for k in ('macro_f1', 'micro_f1', 'exact_match', 'hamming_score', 'hamming_loss'))
@@ -78,7 +78,7 @@ def format_metrics(m:dict, title:str) -> str:
     loss = f" | loss {m['loss']:.4f}" if m.get('loss') is not None else ''
     return f"{title} ({m['n']} texts): {head}{loss}\nmacro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n{m['report']}"
 
-# %% ../nbs/07_cli.ipynb #e3911e3f
+# %% ../nbs/07_cli.ipynb #3714b27d
 def cmd_train(a) -> int:
     cfg = TrainConfig(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder,
                       lr_head=a.lr_head, patience=a.patience, seed=a.seed, drop_empty=not a.keep_empty, pooling=a.pooling,
@@ -108,7 +108,7 @@ def cmd_predict(a) -> int:
     else: df.to_csv(sys.stdout, index=False)
     return 0
 
-# %% ../nbs/07_cli.ipynb #ebd782d7
+# %% ../nbs/07_cli.ipynb #0094d131
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -163,7 +163,7 @@ def make_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_predict)
     return p
 
-# %% ../nbs/07_cli.ipynb #d25aad82
+# %% ../nbs/07_cli.ipynb #391c2f11
 def main(argv=None) -> int:
     "Entry point of the `emotion-nb` command: run a subcommand; bad input prints one line and returns 2."
     args = make_parser().parse_args(argv)

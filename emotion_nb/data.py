@@ -6,7 +6,7 @@
 __all__ = ['LABELS', 'DATA_SUBDIR', 'BadInputError', 'atomic_write', 'atomic_dir', 'find_track_a', 'check_texts', 'read_track_a',
            'split_track_a', 'EmotionDataset', 'PadCollator', 'train_loader', 'eval_loader']
 
-# %% ../nbs/00_data.ipynb #b102a8bd
+# %% ../nbs/00_data.ipynb #f70de933
 import os, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,14 +17,14 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, Dataset
 
-# %% ../nbs/00_data.ipynb #d1c3be8e
+# %% ../nbs/00_data.ipynb #c2cf6fb4
 LABELS = ['anger', 'fear', 'joy', 'sadness', 'surprise']
 
-# %% ../nbs/00_data.ipynb #f3664b07
+# %% ../nbs/00_data.ipynb #10993ae3
 class BadInputError(ValueError):
     "A problem with the user's input, described in one line that says what is wrong and where."
 
-# %% ../nbs/00_data.ipynb #762a3afe
+# %% ../nbs/00_data.ipynb #c1ff41a5
 @contextmanager
 def atomic_write(path, mode:str='w', **kwargs):
     "Open a temporary file beside `path` for writing; on success it replaces `path` in one rename, on error it vanishes."
@@ -56,7 +56,7 @@ def atomic_dir(path):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
-# %% ../nbs/00_data.ipynb #e0ccb877
+# %% ../nbs/00_data.ipynb #c4694786
 DATA_SUBDIR = Path('shared/data/semeval2025-track-a-eng')
 
 def find_track_a(name:str='track-a.csv', # File to look for: `track-a.csv` (train) or `dev.csv`
@@ -67,7 +67,7 @@ def find_track_a(name:str='track-a.csv', # File to look for: `track-a.csv` (trai
     dirs += [d/DATA_SUBDIR for d in (here, *here.parents)]
     return next((d/name for d in dirs if (d/name).is_file()), None)
 
-# %% ../nbs/00_data.ipynb #0dcf3e2d
+# %% ../nbs/00_data.ipynb #7c470e9c
 def _row(df, i):
     "Describe row `i` (0-based) of `df` for an error message."
     return f"row {i+1}" + (f" (id {df['id'].iloc[i]!r})" if 'id' in df.columns else '')
@@ -83,7 +83,7 @@ def _read_csv(path):
     except pd.errors.ParserError as e:
         raise BadInputError(f"{path}: not a valid CSV ({str(e).strip().splitlines()[-1]})") from None
 
-# %% ../nbs/00_data.ipynb #c18a24b1
+# %% ../nbs/00_data.ipynb #75f7f275
 def check_texts(df:pd.DataFrame, path) -> None:
     "Raise `BadInputError` unless `df` has a `text` column with no empty text."
     if 'text' not in df.columns:
@@ -91,7 +91,7 @@ def check_texts(df:pd.DataFrame, path) -> None:
     empty = np.flatnonzero(df['text'].fillna('').astype(str).str.strip().eq('').to_numpy())
     if len(empty): raise BadInputError(f"{path}: {_row(df, empty[0])} has an empty text ({len(empty)} empty in all)")
 
-# %% ../nbs/00_data.ipynb #1f66b594
+# %% ../nbs/00_data.ipynb #19be93ad
 def _check_columns(df, path, labels):
     missing = [c for c in ('text', *labels) if c not in df.columns]
     if missing:
@@ -118,7 +118,7 @@ def _check_ids(df, path):
         rows = np.flatnonzero(dup)
         raise BadInputError(f"{path}: id {df['id'].iloc[rows[0]]!r} appears more than once (rows {rows[0]+1} and {rows[1]+1})")
 
-# %% ../nbs/00_data.ipynb #ab300042
+# %% ../nbs/00_data.ipynb #50ac2872
 def read_track_a(path,                   # A Track A CSV: `id,text,` then one 0/1 column per label
                  labels:list=LABELS,     # The label columns, in order
                  drop_empty:bool=True,   # Drop rows with no emotion at all, as the original notebook does
@@ -133,7 +133,7 @@ def read_track_a(path,                   # A Track A CSV: `id,text,` then one 0/
     if drop_empty: df = df[df[labels].sum(axis=1) > 0]
     return df.reset_index(drop=True)
 
-# %% ../nbs/00_data.ipynb #854ac6ed
+# %% ../nbs/00_data.ipynb #8afef7bb
 def split_track_a(df:pd.DataFrame,      # Rows to split, as from `read_track_a`
                   seed:int=42,          # `random_state` for both splits
                   val_frac:float=0.15,  # Share of rows for validation
@@ -146,7 +146,7 @@ def split_track_a(df:pd.DataFrame,      # Rows to split, as from `read_track_a`
     valid, test = train_test_split(rest, test_size=test_frac/holdout, random_state=seed)
     return train, valid, test
 
-# %% ../nbs/00_data.ipynb #752ff964
+# %% ../nbs/00_data.ipynb #deb82276
 class EmotionDataset(Dataset):
     "Texts tokenized once (truncated to `max_len`, unpadded) with their 0/1 labels as float32."
     def __init__(self, texts, labels=None, tokenizer=None, max_len:int=128):
@@ -158,7 +158,7 @@ class EmotionDataset(Dataset):
     def __getitem__(self, i): return i, self.ids[i], self.labels[i]
     def lengths(self): return np.array([len(x) for x in self.ids])
 
-# %% ../nbs/00_data.ipynb #38d02b93
+# %% ../nbs/00_data.ipynb #df95a4fc
 class PadCollator:
     "Pad a list of `EmotionDataset` items to the longest in the batch and stack them into tensors."
     def __init__(self, pad_id:int): self.pad_id = pad_id
@@ -172,7 +172,7 @@ class PadCollator:
             mask[row, :len(x)] = 1
         return dict(input_ids=input_ids, attention_mask=mask, labels=torch.stack(labels), index=torch.as_tensor(idx))
 
-# %% ../nbs/00_data.ipynb #fa8fa1e2
+# %% ../nbs/00_data.ipynb #4fff3750
 def train_loader(ds:EmotionDataset, pad_id:int, batch_size:int=16, seed:int=42, **kwargs) -> DataLoader:
     "Shuffled, dynamically padded batches for training; the shuffle is seeded."
     return DataLoader(ds, batch_size=batch_size, shuffle=True, collate_fn=PadCollator(pad_id),

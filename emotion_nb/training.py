@@ -6,7 +6,7 @@
 __all__ = ['TrainConfig', 'default_device', 'set_seed', 'make_loaders', 'make_optimizer', 'make_scheduler', 'train_epoch',
            'validate', 'History', 'fit']
 
-# %% ../nbs/03_training.ipynb #99dcbb3d
+# %% ../nbs/03_training.ipynb #79690f63
 import copy, json, random, time
 from dataclasses import asdict, dataclass, field, fields
 
@@ -21,7 +21,7 @@ from .evaluation import autocast, bce_loss, binarize, exact_match, macro_f1, pre
 from .freezing import SEED_SCHEDULE, apply_stage, check_schedule, n_trainable, stage_at
 from .model import DEFAULT_MODEL, POOLINGS
 
-# %% ../nbs/03_training.ipynb #96205c3d
+# %% ../nbs/03_training.ipynb #e32e44d0
 @dataclass
 class TrainConfig:
     "Everything that decides how a model is trained; defaults are the original notebook's recipe."
@@ -62,7 +62,7 @@ class TrainConfig:
         if unknown: raise BadInputError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
         return cls(**d)
 
-# %% ../nbs/03_training.ipynb #c7e7678f
+# %% ../nbs/03_training.ipynb #a525a015
 def default_device() -> torch.device:
     "CUDA if there is a GPU, else Apple MPS, else the CPU."
     if torch.cuda.is_available(): return torch.device('cuda')
@@ -73,7 +73,7 @@ def set_seed(seed:int):
     "Seed Python's, NumPy's and torch's random generators."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/03_training.ipynb #1ea74e37
+# %% ../nbs/03_training.ipynb #d8f98daf
 def make_loaders(tokenizer, frames:dict, cfg:TrainConfig, labels:list=LABELS) -> dict:
     "Tokenize each DataFrame in `frames` once; `train` gets a shuffled loader, every other split an evaluation loader."
     pin = torch.cuda.is_available()
@@ -83,7 +83,7 @@ def make_loaders(tokenizer, frames:dict, cfg:TrainConfig, labels:list=LABELS) ->
         return eval_loader(ds, tokenizer.pad_token_id, cfg.eval_batch_size, pin_memory=pin)
     return {name: loader(name, df) for name, df in frames.items()}
 
-# %% ../nbs/03_training.ipynb #d05c3414
+# %% ../nbs/03_training.ipynb #95a8b055
 def make_optimizer(model:torch.nn.Module, cfg:TrainConfig) -> AdamW:
     "AdamW with the encoder at `lr_encoder` and everything else (the head) at `lr_head`."
     enc = list(model.encoder.parameters())
@@ -97,7 +97,7 @@ def make_scheduler(optimizer, cfg:TrainConfig, steps_per_epoch:int):
     total = steps_per_epoch * cfg.epochs
     return get_linear_schedule_with_warmup(optimizer, num_warmup_steps=int(cfg.warmup * total), num_training_steps=total)
 
-# %% ../nbs/03_training.ipynb #67068f6d
+# %% ../nbs/03_training.ipynb #1f9905e4
 def train_epoch(model, loader, optimizer, scheduler, progress:bool=True) -> tuple:
     "One pass of training over `loader`; returns the mean batch loss and the 0/1 labels and probabilities seen."
     model.train()
@@ -121,7 +121,7 @@ def validate(model, loader) -> tuple:
     pred = binarize(probs)
     return bce_loss(logits, y), exact_match(y, pred), macro_f1(y, pred), probs
 
-# %% ../nbs/03_training.ipynb #20852551
+# %% ../nbs/03_training.ipynb #af9d7640
 @dataclass
 class History:
     "What `fit` saw: one record per epoch, the best epoch (by validation macro-F1) and whether it stopped early."
@@ -131,7 +131,7 @@ class History:
     stopped_early:bool = False
     def column(self, key) -> list: return [e[key] for e in self.epochs]
 
-# %% ../nbs/03_training.ipynb #a7ae1b7f
+# %% ../nbs/03_training.ipynb #fde5841d
 def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch=None) -> History:
     "Train `model` as `cfg` says, keep its best weights by validation macro-F1, and return the `History`."
     optimizer = make_optimizer(model, cfg)

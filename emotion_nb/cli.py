@@ -78,7 +78,7 @@ def format_metrics(m:dict, title:str) -> str:
     loss = f" | loss {m['loss']:.4f}" if m.get('loss') is not None else ''
     return f"{title} ({m['n']} texts): {head}{loss}\nmacro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n{m['report']}"
 
-# %% ../nbs/07_cli.ipynb #3714b27d
+# %% ../nbs/07_cli.ipynb #764d5327
 def cmd_train(a) -> int:
     cfg = TrainConfig(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder,
                       lr_head=a.lr_head, patience=a.patience, seed=a.seed, drop_empty=not a.keep_empty, pooling=a.pooling,
@@ -91,8 +91,8 @@ def cmd_train(a) -> int:
 def cmd_evaluate(a) -> int:
     df = read_track_a(a.data, drop_empty=a.drop_empty)
     m = Predictor.load(a.model_dir).evaluate(df, a.threshold, progress=not a.quiet)
-    print(format_metrics(m, str(a.data)))
     if a.out: _write_json(a.out, m)
+    print(format_metrics(m, str(a.data)))
     return 0
 
 def cmd_predict(a) -> int:

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['train_run', 'format_metrics', 'cmd_train', 'cmd_evaluate', 'cmd_predict', 'make_parser', 'main']
 
-# %% ../nbs/07_cli.ipynb #983ec361
+# %% ../nbs/07_cli.ipynb #91037468
 import argparse, hashlib, json, platform, sys, time
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import emotion_nb
 from .data import LABELS, BadInputError, _read_csv, atomic_write, check_texts, read_track_a, split_track_a
 from .evaluation import binarize, multilabel_metrics, predict_logits, sigmoid, bce_loss, tune_thresholds
 from .inference import Predictor, save_model
-from .model import DEFAULT_MODEL, POOLINGS, build_classifier
+from .model import POOLINGS, build_classifier
 from .training import TrainConfig, default_device, fit, make_loaders, set_seed
 
 # %% ../nbs/07_cli.ipynb #c522b5e3

@@ -5,9 +5,7 @@
 # %% auto #0
 __all__ = ['save_figure', 'plot_history', 'plot_roc', 'plot_confusion']
 
-# %% ../nbs/05_plots.ipynb #4c0ab338
-import warnings
-
+# %% ../nbs/05_plots.ipynb #35f73578
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import multilabel_confusion_matrix, roc_auc_score, roc_curve

@@ -6,8 +6,8 @@
 __all__ = ['TrainConfig', 'default_device', 'set_seed', 'make_loaders', 'make_optimizer', 'make_scheduler', 'train_epoch',
            'validate', 'History', 'fit']
 
-# %% ../nbs/03_training.ipynb #79690f63
-import copy, json, random, time
+# %% ../nbs/03_training.ipynb #bd26595e
+import json, random, time
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['train_run', 'format_metrics', 'cmd_train', 'cmd_evaluate', 'cmd_predict', 'make_parser', 'main']
 
-# %% ../nbs/07_cli.ipynb #91037468
+# %% ../nbs/07_cli.ipynb #0053d3a6
 import argparse, hashlib, json, platform, sys, time
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import numpy as np
 import emotion_nb
 from .data import LABELS, BadInputError, _read_csv, atomic_write, check_texts, read_track_a, split_track_a
 from .evaluation import binarize, multilabel_metrics, predict_logits, sigmoid, bce_loss, tune_thresholds
-from .inference import Predictor, save_model
+from .inference import Predictor, check_text_list, save_model
 from .model import POOLINGS, build_classifier
 from .training import TrainConfig, default_device, fit, make_loaders, set_seed
 
@@ -78,7 +78,7 @@ def format_metrics(m:dict, title:str) -> str:
     loss = f" | loss {m['loss']:.4f}" if m.get('loss') is not None else ''
     return f"{title} ({m['n']} texts): {head}{loss}\nmacro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n{m['report']}"
 
-# %% ../nbs/07_cli.ipynb #764d5327
+# %% ../nbs/07_cli.ipynb #467de1e7
 def cmd_train(a) -> int:
     cfg = TrainConfig(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder,
                       lr_head=a.lr_head, patience=a.patience, seed=a.seed, drop_empty=not a.keep_empty, pooling=a.pooling,
@@ -100,7 +100,7 @@ def cmd_predict(a) -> int:
         src = _read_csv(a.csv)
         check_texts(src, a.csv)
         texts = src['text'].tolist()
-    else: texts = a.text
+    else: texts = check_text_list(a.text)
     df = Predictor.load(a.model_dir).predict(texts, a.threshold, progress=not a.quiet)
     if a.csv and 'id' in src.columns: df.insert(0, 'id', src['id'].to_numpy())
     if a.out:

@@ -5,18 +5,17 @@
 # %% auto #0
 __all__ = ['MODEL_FILES', 'save_model', 'load_model', 'check_text_list', 'Predictor']
 
-# %% ../nbs/06_inference.ipynb #27faedf8
+# %% ../nbs/06_inference.ipynb #5b84cb88
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from safetensors.torch import load_model as load_weights, save_model as save_weights
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 import emotion_nb
-from .data import BadInputError, EmotionDataset, atomic_dir, eval_loader
+from .data import EVAL_BATCH_SIZE, BadInputError, EmotionDataset, atomic_dir, eval_loader
 from .evaluation import bce_loss, binarize, multilabel_metrics, predict_logits, sigmoid
 from .model import EmotionClassifier
 from .training import default_device
@@ -61,7 +60,7 @@ def load_model(path, device=None) -> tuple: # `(model, tokenizer, meta)`
         raise BadInputError(f"model directory {path} is unreadable: {str(e).strip().splitlines()[0][:200]}") from None
     return model.to(device or default_device()).eval(), tokenizer, meta
 
-# %% ../nbs/06_inference.ipynb #e3502e68
+# %% ../nbs/06_inference.ipynb #6d928c8a
 def check_text_list(texts) -> list:
     "`texts` as a list of strings, or a `BadInputError` naming the first that is empty or not a string."
     if isinstance(texts, str): texts = [texts]
@@ -73,12 +72,12 @@ def check_text_list(texts) -> list:
 
 class Predictor:
     "Emotion probabilities and labels for texts, from a saved model directory."
-    def __init__(self, model, tokenizer, meta:dict, batch_size:int=128):
+    def __init__(self, model, tokenizer, meta:dict, batch_size:int=EVAL_BATCH_SIZE):
         self.model, self.tokenizer, self.meta, self.batch_size = model, tokenizer, meta, batch_size
         self.labels, self.thresholds = meta['labels'], np.array([meta['thresholds'][l] for l in meta['labels']])
 
     @classmethod
-    def load(cls, path, device=None, batch_size:int=128):
+    def load(cls, path, device=None, batch_size:int=EVAL_BATCH_SIZE):
         "A `Predictor` for the model directory `path`."
         return cls(*load_model(path, device), batch_size=batch_size)
 

@@ -6,8 +6,8 @@
 __all__ = ['DEFAULT_MODEL', 'OFFLINE_HINT', 'TINY_TEXTS', 'POOLINGS', 'minilm_path', 'resolve_model', 'load_encoder',
            'save_tiny_encoder', 'pool', 'EmotionClassifier', 'build_classifier']
 
-# %% ../nbs/01_model.ipynb #cef8386b
-import os, socket
+# %% ../nbs/01_model.ipynb #2002641c
+import socket
 from pathlib import Path
 from urllib.parse import urlparse
 

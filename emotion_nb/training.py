@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['TrainConfig', 'default_device', 'set_seed', 'make_loaders', 'make_optimizer', 'make_scheduler', 'train_epoch',
-           'validate', 'History', 'fit']
+           'validate', 'History', 'rng_state', 'set_rng_state', 'fit']
 
-# %% ../nbs/03_training.ipynb #bd26595e
-import json, random, time
+# %% ../nbs/03_training.ipynb #398c0d7c
+import random, time
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
@@ -16,12 +16,12 @@ from torch.optim import AdamW
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
-from .data import BadInputError, EmotionDataset, LABELS, eval_loader, train_loader
+from .data import EVAL_BATCH_SIZE, BadInputError, EmotionDataset, LABELS, eval_loader, train_loader
 from .evaluation import autocast, bce_loss, binarize, exact_match, macro_f1, predict_logits, sigmoid, to_device
 from .freezing import SEED_SCHEDULE, apply_stage, check_schedule, n_trainable, stage_at
 from .model import DEFAULT_MODEL, POOLINGS
 
-# %% ../nbs/03_training.ipynb #e32e44d0
+# %% ../nbs/03_training.ipynb #44bf2cbb
 @dataclass
 class TrainConfig:
     "Everything that decides how a model is trained; defaults are the original notebook's recipe."
@@ -30,7 +30,7 @@ class TrainConfig:
     dropout:float = 0.3
     max_len:int = 128              # Tokens kept per text
     batch_size:int = 16
-    eval_batch_size:int = 128      # Evaluation needs no gradients, so its batches can be larger
+    eval_batch_size:int = EVAL_BATCH_SIZE  # Batches of length-sorted texts for validation
     lr_encoder:float = 1e-5
     lr_head:float = 5e-5
     weight_decay:float = 0.01
@@ -41,6 +41,7 @@ class TrainConfig:
     seed:int = 42
     drop_empty:bool = True         # Drop training rows with no emotion, as the original does
     thresholds:str|float = 'tune'  # `tune` per label on validation, or one fixed number such as 0.5
+    group_by_length:bool = True    # Training batches of texts of similar length (far less padding); off: plain shuffle
 
     def __post_init__(self):
         self.unfreeze = check_schedule(self.unfreeze)
@@ -73,23 +74,23 @@ def set_seed(seed:int):
     "Seed Python's, NumPy's and torch's random generators."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/03_training.ipynb #d8f98daf
+# %% ../nbs/03_training.ipynb #314f3671
 def make_loaders(tokenizer, frames:dict, cfg:TrainConfig, labels:list=LABELS) -> dict:
     "Tokenize each DataFrame in `frames` once; `train` gets a shuffled loader, every other split an evaluation loader."
     pin = torch.cuda.is_available()
     def loader(name, df):
         ds = EmotionDataset(df['text'].tolist(), df[labels].to_numpy(), tokenizer, cfg.max_len)
-        if name == 'train': return train_loader(ds, tokenizer.pad_token_id, cfg.batch_size, cfg.seed, pin_memory=pin)
+        if name == 'train': return train_loader(ds, tokenizer.pad_token_id, cfg.batch_size, cfg.seed, cfg.group_by_length, pin_memory=pin)
         return eval_loader(ds, tokenizer.pad_token_id, cfg.eval_batch_size, pin_memory=pin)
     return {name: loader(name, df) for name, df in frames.items()}
 
-# %% ../nbs/03_training.ipynb #95a8b055
+# %% ../nbs/03_training.ipynb #9e7982f8
 def make_optimizer(model:torch.nn.Module, cfg:TrainConfig) -> AdamW:
     "AdamW with the encoder at `lr_encoder` and everything else (the head) at `lr_head`."
     enc = list(model.encoder.parameters())
     ids = {id(p) for p in enc}
     rest = [p for p in model.parameters() if id(p) not in ids]
-    fused = {'fused': True} if next(model.parameters()).is_cuda else {}
+    fused = {'fused': True} if next(model.parameters()).device.type in ('cpu', 'cuda') else {}
     return AdamW([{'params': enc, 'lr': cfg.lr_encoder}, {'params': rest, 'lr': cfg.lr_head}], weight_decay=cfg.weight_decay, **fused)
 
 def make_scheduler(optimizer, cfg:TrainConfig, steps_per_epoch:int):
@@ -131,23 +132,48 @@ class History:
     stopped_early:bool = False
     def column(self, key) -> list: return [e[key] for e in self.epochs]
 
-# %% ../nbs/03_training.ipynb #fde5841d
-def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch=None) -> History:
-    "Train `model` as `cfg` says, keep its best weights by validation macro-F1, and return the `History`."
+# %% ../nbs/03_training.ipynb #0b0bc467
+def rng_state(loader=None) -> dict:
+    "The state of Python's, NumPy's and torch's random generators (and `loader`'s shuffle), as `torch.load` reads safely."
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    gen = getattr(loader, 'generator', None)
+    return dict(python=random.getstate(), numpy=(kind, torch.from_numpy(keys.copy()), pos, has_gauss, cached),
+                torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                loader=gen.get_state() if gen is not None else None)
+
+def set_rng_state(state:dict, loader=None):
+    "Put back the generators' state saved by `rng_state`."
+    random.setstate(state['python'])
+    kind, keys, pos, has_gauss, cached = state['numpy']
+    np.random.set_state((kind, keys.numpy(), pos, has_gauss, cached))
+    torch.set_rng_state(state['torch'])
+    if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    if state['loader'] is not None and getattr(loader, 'generator', None) is not None: loader.generator.set_state(state['loader'])
+
+# %% ../nbs/03_training.ipynb #da6d6c01
+def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch=None, resume:dict|None=None) -> History:
+    "Train `model` as `cfg` says (continuing from `resume` if given), keep its best weights by validation macro-F1, and return the `History`."
     optimizer = make_optimizer(model, cfg)
     scheduler = make_scheduler(optimizer, cfg, len(train_dl))
     hist, best_loss, bad_epochs, best_state = History(), float('inf'), 0, None
-    bar = tqdm(range(cfg.epochs), desc='epochs', disable=not progress)
-    for epoch in bar:
+    if resume:
+        model.load_state_dict(resume['model']); optimizer.load_state_dict(resume['optimizer']); scheduler.load_state_dict(resume['scheduler'])
+        hist, best_loss, bad_epochs, best_state = History(**resume['history']), resume['best_loss'], resume['bad_epochs'], resume['best_model']
+        set_rng_state(resume['rng'], train_dl)
+    last = len(hist.epochs) if hist.stopped_early else cfg.epochs
+    for epoch in tqdm(range(len(hist.epochs), last), desc='epochs', initial=len(hist.epochs), total=cfg.epochs, disable=not progress):
         start = time.perf_counter()
         stage = stage_at(cfg.unfreeze, epoch)
         apply_stage(model, stage)
+        if hasattr(train_dl.batch_sampler, 'set_epoch'): train_dl.batch_sampler.set_epoch(epoch)
         tr_loss, y, probs = train_epoch(model, train_dl, optimizer, scheduler, progress)
+        train_seconds = time.perf_counter() - start
         tr_pred = binarize(probs)
-        vl_loss, vl_acc, vl_f1, _ = validate(model, valid_dl)
+        vl_loss, vl_acc, vl_f1, vl_probs = validate(model, valid_dl)
         rec = dict(epoch=epoch + 1, trainable=stage, trainable_params=n_trainable(model),
                    train_loss=tr_loss, train_acc=exact_match(y, tr_pred), train_f1=macro_f1(y, tr_pred),
-                   val_loss=vl_loss, val_acc=vl_acc, val_f1=vl_f1, seconds=round(time.perf_counter() - start, 2))
+                   val_loss=vl_loss, val_acc=vl_acc, val_f1=vl_f1, train_seconds=round(train_seconds, 2),
+                   seconds=round(time.perf_counter() - start, 2))
         hist.epochs.append(rec)
         if progress: tqdm.write(f"epoch {epoch+1}/{cfg.epochs} [{stage} trainable] train loss {tr_loss:.4f} acc {rec['train_acc']:.4f} "
                                 f"F1 {rec['train_f1']:.4f} | val loss {vl_loss:.4f} acc {vl_acc:.4f} F1 {vl_f1:.4f} | {rec['seconds']:.0f}s")
@@ -156,9 +182,11 @@ def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch
             best_state = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
         if vl_loss < best_loss: best_loss, bad_epochs = vl_loss, 0
         else: bad_epochs += 1
-        if on_epoch: on_epoch(hist)
-        if bad_epochs >= cfg.patience:
-            hist.stopped_early = True
+        hist.stopped_early = bad_epochs >= cfg.patience
+        if on_epoch:
+            on_epoch(hist, dict(model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                                history=asdict(hist), best_loss=best_loss, bad_epochs=bad_epochs, rng=rng_state(train_dl)), vl_probs)
+        if hist.stopped_early:
             if progress: tqdm.write(f"early stop: validation loss has not improved for {cfg.patience} epochs")
             break
     model.load_state_dict(best_state)

@@ -6,7 +6,7 @@
 __all__ = ['CHECKPOINT', 'Interrupted', 'previous_run', 'train_run', 'format_metrics', 'cmd_train', 'cmd_evaluate', 'cmd_predict',
            'make_parser', 'main']
 
-# %% ../nbs/07_cli.ipynb #29a50f50
+# %% ../nbs/07_cli.ipynb #ccf87b04
 import argparse, hashlib, json, platform, shutil, sys
 from pathlib import Path
 
@@ -19,9 +19,9 @@ from .data import EVAL_BATCH_SIZE, LABELS, BadInputError, _read_csv, atomic_writ
 from .evaluation import binarize, multilabel_metrics, predict_logits, sigmoid, bce_loss, tune_thresholds
 from .inference import Predictor, check_text_list, save_model
 from .model import POOLINGS, build_classifier
-from .training import TrainConfig, default_device, fit, make_loaders, set_seed
+from .training import POS_WEIGHTS, RECIPES, Processes, TrainConfig, default_device, fit, make_loaders, recipe_config, set_seed
 
-# %% ../nbs/07_cli.ipynb #5ea0eba9
+# %% ../nbs/07_cli.ipynb #f68b14c3
 CHECKPOINT = Path('checkpoint')/'last.pt'
 
 class Interrupted(Exception):
@@ -36,15 +36,15 @@ def _sha256(path) -> str:
 def _write_json(path, obj):
     with atomic_write(path) as f: json.dump(obj, f, indent=2, allow_nan=False, default=str)
 
-def _environment() -> dict:
+def _environment(procs:Processes) -> dict:
     import sklearn, transformers
     return dict(emotion_nb=emotion_nb.__version__, python=platform.python_version(), torch=torch.__version__,
-                transformers=transformers.__version__, sklearn=sklearn.__version__, device=str(default_device()))
+                transformers=transformers.__version__, sklearn=sklearn.__version__, device=str(procs.device), processes=procs.world)
 
 def _thresholds(cfg:TrainConfig, y, probs) -> np.ndarray:
     return tune_thresholds(y, probs) if cfg.thresholds == 'tune' else np.full(len(LABELS), cfg.thresholds)
 
-# %% ../nbs/07_cli.ipynb #b33afd1c
+# %% ../nbs/07_cli.ipynb #8d03b515
 def previous_run(out, data, resume:bool) -> dict|None:
     "The record of the run in `out` that `--resume` continues, or None for a new run; refuses what would lose work."
     out, path = Path(out), Path(out)/'metrics.json'
@@ -58,21 +58,22 @@ def previous_run(out, data, resume:bool) -> dict|None:
     if not unfinished or not (out/CHECKPOINT).is_file(): raise BadInputError(f"--resume: {out} holds no interrupted run to continue")
     if _sha256(data) != record['data']['sha256']: raise BadInputError(f"--resume: {data} is not the file the run in {out} was trained on")
     for tmp in sorted(out.rglob('.*.tmp'), reverse=True):  # what a killed process was writing
-        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+        shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
     return record
 
-# %% ../nbs/07_cli.ipynb #bd648837
-def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:bool=False) -> dict:
-    "Train on the Track A file `data` as `cfg` says, or continue the run in `out`; write the model, `metrics.json` and plots."
+# %% ../nbs/07_cli.ipynb #69e761a0
+def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:bool=False) -> dict|None:
+    "Train on the Track A file `data` as `cfg` says, or continue the run in `out`; write the model, `metrics.json` and plots (None in a helper process)."
     from emotion_nb.plots import plot_confusion, plot_history, plot_roc
     import matplotlib.pyplot as plt
+    procs = Processes.launched()
     out, record = Path(out), previous_run(out, data, resume)
     if record: cfg = TrainConfig.from_dict(record['config'])
     df = read_track_a(data, drop_empty=cfg.drop_empty)
     frames = dict(zip(['train', 'valid', 'test'], split_track_a(df, cfg.seed)))
     set_seed(cfg.seed)
     model, tok = build_classifier(cfg.model, len(LABELS), cfg.dropout, cfg.pooling)
-    model.to(default_device())
+    model.to(procs.device)
     loaders = make_loaders(tok, frames, cfg)
     state = None
     if record:
@@ -81,18 +82,19 @@ def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:b
         state['best_model'] = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
         record['resumed_after_epochs'] = record.get('resumed_after_epochs', []) + [len(state['history']['epochs'])]
     else:
-        record = dict(status='training', config=cfg.to_dict(), environment=_environment(),
+        record = dict(status='training', config=cfg.to_dict(), environment=_environment(procs),
                       data=dict(path=str(data), sha256=_sha256(data), rows_used=len(df), **{f'{k}_rows': len(v) for k, v in frames.items()}))
     y_val = loaders['valid'].dataset.labels.numpy()
     def save_epoch(hist, state, val_probs):
         if hist.best_epoch == len(hist.epochs): save_model(out/'model', model, tok, LABELS, _thresholds(cfg, y_val, val_probs), cfg.max_len, cfg.to_dict())
         with atomic_write(out/CHECKPOINT, 'wb') as f: torch.save(state, f)
         _write_json(out/'metrics.json', {**record, 'history': hist.epochs, 'best_epoch': hist.best_epoch})
-    try: hist = fit(model, loaders['train'], loaders['valid'], cfg, progress, on_epoch=save_epoch, resume=state)
+    try: hist = fit(model, loaders['train'], loaders['valid'], cfg, progress, on_epoch=save_epoch if procs.main else None, resume=state, processes=procs)
     except KeyboardInterrupt:
         done = json.loads((out/'metrics.json').read_text())['history'] if (out/CHECKPOINT).is_file() else []
         if not done: raise Interrupted("interrupted before the first epoch ended; nothing was saved") from None
         raise Interrupted(f"interrupted; {len(done)} epoch(s) saved in {out}: continue with emotion-nb train {data} --out {out} --resume") from None
+    if not procs.main: return None
     scores = {split: (loaders[split].dataset.labels.numpy(), predict_logits(model, loaders[split])) for split in ('valid', 'test')}
     thresholds = _thresholds(cfg, y_val, sigmoid(scores['valid'][1]))
     metrics = {split: multilabel_metrics(y, sigmoid(lg), thresholds, loss=bce_loss(lg, y)) for split, (y, lg) in scores.items()}
@@ -117,12 +119,13 @@ def format_metrics(m:dict, title:str) -> str:
     loss = f" | loss {m['loss']:.4f}" if m.get('loss') is not None else ''
     return f"{title} ({m['n']} texts): {head}{loss}\nmacro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n{m['report']}"
 
-# %% ../nbs/07_cli.ipynb #e3d0f846
+# %% ../nbs/07_cli.ipynb #ba7992d8
 def cmd_train(a) -> int:
-    cfg = TrainConfig(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder,
-                      lr_head=a.lr_head, patience=a.patience, seed=a.seed, drop_empty=not a.keep_empty, pooling=a.pooling,
-                      thresholds=a.threshold)
+    given = dict(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder, lr_head=a.lr_head,
+                 patience=a.patience, seed=a.seed, pooling=a.pooling, pos_weight=a.pos_weight, thresholds=a.threshold, drop_empty=False if a.keep_empty else None)
+    cfg = recipe_config(a.recipe, **{k: v for k, v in given.items() if v is not None})
     r = train_run(a.data, a.out, cfg, progress=not a.quiet, resume=a.resume)
+    if r is None: return 0  # a helper process of a multi-process run: the main process reports
     print(format_metrics(r['validation'], 'validation') + '\n' + format_metrics(r['test'], 'internal test'))
     print(f"best epoch {r['best_epoch']}; wrote {Path(a.out)/'model'}, {Path(a.out)/'metrics.json'} and {Path(a.out)/'plots'}")
     return 0
@@ -147,7 +150,7 @@ def cmd_predict(a) -> int:
     else: df.to_csv(sys.stdout, index=False)
     return 0
 
-# %% ../nbs/07_cli.ipynb #6422e131
+# %% ../nbs/07_cli.ipynb #cfa27900
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -169,23 +172,25 @@ def _threshold_or_tune(s): return s if s == 'tune' else _threshold(s)
 
 def make_parser() -> argparse.ArgumentParser:
     "The `emotion-nb` argument parser."
-    d = TrainConfig()
+    d = recipe_config('default')
     p = _Parser(prog='emotion-nb', description='Multi-label emotion classification (anger, fear, joy, sadness, surprise) of text.')
     p.add_argument('--version', action='version', version=f'emotion_nb {emotion_nb.__version__}')
     sub = p.add_subparsers(dest='command', required=True, parser_class=_Parser)
     t = sub.add_parser('train', help='fine-tune an encoder on a Track A CSV')
     t.add_argument('data', type=Path, help='Track A CSV: id,text,anger,fear,joy,sadness,surprise')
     t.add_argument('--out', type=Path, required=True, help='directory for model/, metrics.json and plots/')
-    t.add_argument('--model', default=d.model, help=f"Hugging Face name, local directory, or 'minilm' (offline); default {d.model}")
-    t.add_argument('--epochs', type=int, default=d.epochs)
-    t.add_argument('--batch-size', type=int, default=d.batch_size)
-    t.add_argument('--max-len', type=int, default=d.max_len)
-    t.add_argument('--lr-encoder', type=float, default=d.lr_encoder)
-    t.add_argument('--lr-head', type=float, default=d.lr_head)
-    t.add_argument('--patience', type=int, default=d.patience)
-    t.add_argument('--seed', type=int, default=d.seed)
-    t.add_argument('--pooling', choices=POOLINGS, default=d.pooling)
-    t.add_argument('--threshold', type=_threshold_or_tune, default=d.thresholds, help="'tune' (default: per label, on validation) or one fixed decision threshold")
+    t.add_argument('--recipe', choices=list(RECIPES), default='default', help="'default', or 'seed' for the original notebook's recipe; the options below change it")
+    t.add_argument('--model', help=f"Hugging Face name, local directory, or 'minilm' (offline); default {d.model}")
+    t.add_argument('--epochs', type=int, help=f'default {d.epochs}')
+    t.add_argument('--batch-size', type=int, help=f'default {d.batch_size}')
+    t.add_argument('--max-len', type=int, help=f'default {d.max_len}')
+    t.add_argument('--lr-encoder', type=float, help=f'default {d.lr_encoder}')
+    t.add_argument('--lr-head', type=float, help=f'default {d.lr_head}')
+    t.add_argument('--patience', type=int, help=f'default {d.patience}')
+    t.add_argument('--seed', type=int, help=f'default {d.seed}')
+    t.add_argument('--pooling', choices=POOLINGS, help=f'default {d.pooling}')
+    t.add_argument('--pos-weight', choices=POS_WEIGHTS, help=f"weight each label's positives against imbalance; default {d.pos_weight}")
+    t.add_argument('--threshold', type=_threshold_or_tune, help=f"'tune' (per label, on validation) or one fixed decision threshold; default {d.thresholds}")
     t.add_argument('--keep-empty', action='store_true', help='keep rows with no emotion (the original drops them)')
     t.add_argument('--resume', action='store_true', help='continue the interrupted run in --out, with the settings it recorded')
     t.add_argument('--quiet', action='store_true', help='no progress bars')

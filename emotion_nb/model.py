@@ -64,7 +64,7 @@ def load_encoder(name:str=DEFAULT_MODEL) -> tuple: # `(encoder, tokenizer)`
         raise BadInputError(f"cannot load model {name!r}: {str(e).strip().splitlines()[0]}") from None
     return enc, tok
 
-# %% ../nbs/01_model.ipynb #9e9863cd
+# %% ../nbs/01_model.ipynb #d17eb380
 TINY_TEXTS = ["I am so angry and furious about this", "I am scared, afraid of the dark night",
               "What a happy and joyful day, I love it", "I feel sad and lonely, I miss her",
               "Wow, what a surprise, I did not expect that", "The meeting is at noon on Tuesday"]
@@ -85,7 +85,7 @@ def _tiny_config(arch, vocab_size, n_layers, width):
     return AutoConfig.for_model(arch, vocab_size=vocab_size, hidden_size=width, num_hidden_layers=n_layers, num_attention_heads=2,
                                 intermediate_size=2*width, max_position_embeddings=256, pad_token_id=0)
 
-# %% ../nbs/01_model.ipynb #1830b49e
+# %% ../nbs/01_model.ipynb #d631909d
 def save_tiny_encoder(path,                 # Directory to write the encoder and tokenizer to
                       arch:str='bert',      # Any `AutoConfig` model type: bert, roberta, distilbert, mpnet, electra...
                       texts:list=TINY_TEXTS,# Sentences to train the WordPiece vocabulary on
@@ -97,7 +97,7 @@ def save_tiny_encoder(path,                 # Directory to write the encoder and
     tok.save_pretrained(path)
     return str(path)
 
-# %% ../nbs/01_model.ipynb #c9c5eebd
+# %% ../nbs/01_model.ipynb #89a5797b
 POOLINGS = ('mean', 'cls', 'pooler')
 
 def pool(out, attention_mask:torch.Tensor, how:str='mean') -> torch.Tensor:
@@ -108,7 +108,7 @@ def pool(out, attention_mask:torch.Tensor, how:str='mean') -> torch.Tensor:
     m = attention_mask.unsqueeze(-1).to(h.dtype)
     return (h * m).sum(1) / m.sum(1).clamp(min=1)
 
-# %% ../nbs/01_model.ipynb #da906c82
+# %% ../nbs/01_model.ipynb #c70b6cd5
 class EmotionClassifier(nn.Module):
     "A pretrained encoder, pooling, dropout and a linear head giving one logit per label."
     def __init__(self, encoder:nn.Module, n_labels:int=len(LABELS), dropout:float=0.3, pooling:str='mean'):
@@ -125,7 +125,7 @@ class EmotionClassifier(nn.Module):
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
         return self.head(self.dropout(pool(out, attention_mask, self.pooling)))
 
-# %% ../nbs/01_model.ipynb #64e81553
+# %% ../nbs/01_model.ipynb #b6d84bba
 def build_classifier(name:str=DEFAULT_MODEL, n_labels:int=len(LABELS), dropout:float=0.3, pooling:str='mean') -> tuple:
     "Load encoder `name` and put a fresh head on it; returns `(model, tokenizer)`."
     enc, tok = load_encoder(name)

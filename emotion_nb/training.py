@@ -68,9 +68,9 @@ class TrainConfig:
         if unknown: raise BadInputError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
         return cls(**d)
 
-# %% ../nbs/03_training.ipynb #26962f05
+# %% ../nbs/03_training.ipynb #d0f9e28b
 RECIPES = {
-    'default': dict(pooling='mean', lr_encoder=5e-5, lr_head=1e-3, unfreeze={0: 'all'}, thresholds=0.5),
+    'default': dict(pooling='mean', lr_encoder=5e-5, lr_head=1e-3, unfreeze={0: 'all'}, thresholds=0.5, epochs=5),
     'seed': dict(pooling='pooler', thresholds=0.5),
 }
 

@@ -73,10 +73,10 @@ def roc_auc_per_label(y:np.ndarray, probs:np.ndarray, labels:list=LABELS) -> dic
         else: out[name] = float(roc_auc_score(y[:, i], probs[:, i]))
     return out
 
-# %% ../nbs/04_evaluation.ipynb #4ebcad1a
-THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
+# %% ../nbs/04_evaluation.ipynb #76abf076
+THRESHOLD_GRID = tuple(np.round(np.arange(0.05, 0.951, 0.025), 3).tolist())
 
-def tune_thresholds(y:np.ndarray, probs:np.ndarray, grid:np.ndarray=THRESHOLD_GRID) -> np.ndarray:
+def tune_thresholds(y:np.ndarray, probs:np.ndarray, grid:tuple=THRESHOLD_GRID) -> np.ndarray:
     "Per label, the threshold from `grid` that maximises that label's F1 on `(y, probs)`; ties go to the one nearest 0.5."
     grid = np.asarray(sorted(grid, key=lambda t: abs(t - 0.5)))
     best = []

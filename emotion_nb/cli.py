@@ -6,8 +6,8 @@
 __all__ = ['CHECKPOINT', 'Interrupted', 'previous_run', 'train_run', 'format_metrics', 'cmd_train', 'cmd_evaluate', 'cmd_predict',
            'make_parser', 'main']
 
-# %% ../nbs/07_cli.ipynb #ccf87b04
-import argparse, hashlib, json, platform, shutil, sys
+# %% ../nbs/07_cli.ipynb #b3cd01ee
+import argparse, copy, hashlib, json, platform, shutil, sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from .inference import Predictor, check_text_list, save_model
 from .model import POOLINGS, build_classifier
 from .training import POS_WEIGHTS, RECIPES, Processes, TrainConfig, default_device, fit, make_loaders, recipe_config, set_seed
 
-# %% ../nbs/07_cli.ipynb #f68b14c3
+# %% ../nbs/07_cli.ipynb #c638cb89
 CHECKPOINT = Path('checkpoint')/'last.pt'
 
 class Interrupted(Exception):
@@ -39,7 +39,8 @@ def _write_json(path, obj):
 def _environment(procs:Processes) -> dict:
     import sklearn, transformers
     return dict(emotion_nb=emotion_nb.__version__, python=platform.python_version(), torch=torch.__version__,
-                transformers=transformers.__version__, sklearn=sklearn.__version__, device=str(procs.device), processes=procs.world)
+                transformers=transformers.__version__, sklearn=sklearn.__version__, device=str(procs.device), processes=procs.world,
+                parallel='fsdp' if procs.sharded else 'ddp' if procs.world > 1 else 'none')
 
 def _thresholds(cfg:TrainConfig, y, probs) -> np.ndarray:
     return tune_thresholds(y, probs) if cfg.thresholds == 'tune' else np.full(len(LABELS), cfg.thresholds)
@@ -61,7 +62,7 @@ def previous_run(out, data, resume:bool) -> dict|None:
         shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
     return record
 
-# %% ../nbs/07_cli.ipynb #69e761a0
+# %% ../nbs/07_cli.ipynb #a793487a
 def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:bool=False) -> dict|None:
     "Train on the Track A file `data` as `cfg` says, or continue the run in `out`; write the model, `metrics.json` and plots (None in a helper process)."
     from emotion_nb.plots import plot_confusion, plot_history, plot_roc
@@ -73,6 +74,12 @@ def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:b
     frames = dict(zip(['train', 'valid', 'test'], split_track_a(df, cfg.seed)))
     set_seed(cfg.seed)
     model, tok = build_classifier(cfg.model, len(LABELS), cfg.dropout, cfg.pooling)
+    unsharded = copy.deepcopy(model) if procs.sharded else None  # FSDP shards `model` in place
+    def whole(weights:dict):
+        "The model to save and evaluate: `model` itself, or under FSDP its unsharded copy holding `weights`."
+        if unsharded is None: return model
+        unsharded.load_state_dict(weights)
+        return unsharded
     model.to(procs.device)
     loaders = make_loaders(tok, frames, cfg)
     state = None
@@ -86,14 +93,17 @@ def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:b
                       data=dict(path=str(data), sha256=_sha256(data), rows_used=len(df), **{f'{k}_rows': len(v) for k, v in frames.items()}))
     y_val = loaders['valid'].dataset.labels.numpy()
     def save_epoch(hist, state, val_probs):
-        if hist.best_epoch == len(hist.epochs): save_model(out/'model', model, tok, LABELS, _thresholds(cfg, y_val, val_probs), cfg.max_len, cfg.to_dict())
+        if not procs.main: return
+        if hist.best_epoch == len(hist.epochs): save_model(out/'model', whole(state['model']), tok, LABELS, _thresholds(cfg, y_val, val_probs), cfg.max_len, cfg.to_dict())
         with atomic_write(out/CHECKPOINT, 'wb') as f: torch.save(state, f)
         _write_json(out/'metrics.json', {**record, 'history': hist.epochs, 'best_epoch': hist.best_epoch})
-    try: hist = fit(model, loaders['train'], loaders['valid'], cfg, progress, on_epoch=save_epoch if procs.main else None, resume=state, processes=procs)
+    try: hist = fit(model, loaders['train'], loaders['valid'], cfg, progress, on_epoch=save_epoch, resume=state, processes=procs)
     except KeyboardInterrupt:
         done = json.loads((out/'metrics.json').read_text())['history'] if (out/CHECKPOINT).is_file() else []
         if not done: raise Interrupted("interrupted before the first epoch ended; nothing was saved") from None
         raise Interrupted(f"interrupted; {len(done)} epoch(s) saved in {out}: continue with emotion-nb train {data} --out {out} --resume") from None
+    held = procs.held(model)
+    model = whole(procs.state_dict(model)).to(procs.device)
     if not procs.main: return None
     scores = {split: (loaders[split].dataset.labels.numpy(), predict_logits(model, loaders[split])) for split in ('valid', 'test')}
     thresholds = _thresholds(cfg, y_val, sigmoid(scores['valid'][1]))
@@ -104,6 +114,7 @@ def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:b
                 plot_roc(y_test, sigmoid(logit_test), path=out/'plots'/'roc_curves.png', title='ROC curves (internal test split)'),
                 plot_confusion(y_test, binarize(sigmoid(logit_test), thresholds), path=out/'plots'/'confusion_matrices.png',
                                title='Confusion matrices (internal test split)')]: plt.close(fig)
+    record['environment']['parameters_held'] = held
     record.update(status='done', history=hist.epochs, best_epoch=hist.best_epoch, stopped_early=hist.stopped_early,
                   train_seconds=round(sum(e['seconds'] for e in hist.epochs), 1), thresholds=dict(zip(LABELS, thresholds.round(4).tolist())),
                   validation=metrics['valid'], test=metrics['test'])

@@ -7,8 +7,8 @@ __all__ = ['POS_WEIGHTS', 'RECIPES', 'TrainConfig', 'recipe_config', 'default_de
            'make_optimizer', 'make_scheduler', 'positive_weights', 'train_epoch', 'validate', 'ShardedBatches',
            'Processes', 'History', 'rng_state', 'set_rng_state', 'fit']
 
-# %% ../nbs/03_training.ipynb #3d7553ce
-import os, random, time
+# %% ../nbs/03_training.ipynb #039d7fc7
+import io, os, random, time
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
@@ -19,7 +19,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from .data import EVAL_BATCH_SIZE, BadInputError, EmotionDataset, LABELS, eval_loader, train_loader
 from .evaluation import autocast, bce_loss, binarize, exact_match, macro_f1, predict_logits, sigmoid, to_device
-from .freezing import SEED_SCHEDULE, apply_stage, check_schedule, n_trainable, stage_at
+from .freezing import SEED_SCHEDULE, apply_stage, check_schedule, encoder_blocks, n_trainable, stage_at
 from .model import DEFAULT_MODEL, POOLINGS
 
 # %% ../nbs/03_training.ipynb #ec717dad
@@ -68,9 +68,9 @@ class TrainConfig:
         if unknown: raise BadInputError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
         return cls(**d)
 
-# %% ../nbs/03_training.ipynb #d0f9e28b
+# %% ../nbs/03_training.ipynb #f14fcb9d
 RECIPES = {
-    'default': dict(pooling='mean', lr_encoder=5e-5, lr_head=1e-3, unfreeze={0: 'all'}, thresholds=0.5, epochs=5),
+    'default': dict(pooling='mean', lr_encoder=1e-4, lr_head=1e-3, unfreeze={0: 'all'}, thresholds=0.5, epochs=5),
     'seed': dict(pooling='pooler', thresholds=0.5),
 }
 
@@ -163,11 +163,11 @@ class ShardedBatches:
         end = len(batches) // self.world * self.world if self.equal else len(batches)
         return iter(batches[self.rank:end:self.world])
 
-# %% ../nbs/03_training.ipynb #fd9c1448
+# %% ../nbs/03_training.ipynb #dfef862b
 class Processes:
-    "The processes one training run is spread over: this one alone by default, or those `accelerate launch` started."
-    def __init__(self, accelerator=None):
-        self.accelerator = accelerator
+    "The processes one training run is spread over: this one alone by default, or those `accelerate launch` started (`sharded`: FSDP)."
+    def __init__(self, accelerator=None, sharded:bool=False):
+        self.accelerator, self.sharded = accelerator, sharded
         self.rank, self.world = (accelerator.process_index, accelerator.num_processes) if accelerator else (0, 1)
         self.main = self.rank == 0
 
@@ -177,29 +177,75 @@ class Processes:
         if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return cls()
         from accelerate import Accelerator, DistributedType
         acc = Accelerator(cpu=not torch.cuda.is_available())  # without `cpu`, Accelerate runs CPU processes unconnected
-        if acc.distributed_type not in (DistributedType.MULTI_GPU, DistributedType.MULTI_CPU):
-            raise BadInputError(f"emotion-nb trains several processes with DDP only, not {acc.distributed_type.value}: launch with --multi_gpu")
-        return cls(acc)
+        # on the CPU Accelerate reports MULTI_CPU even when FSDP was asked for; the launcher's variable says it
+        fsdp = acc.distributed_type == DistributedType.FSDP or os.environ.get('ACCELERATE_USE_FSDP', 'false').lower() == 'true'
+        if not fsdp and acc.distributed_type not in (DistributedType.MULTI_GPU, DistributedType.MULTI_CPU):
+            raise BadInputError(f"emotion-nb trains several processes with DDP or FSDP, not {acc.distributed_type.value}: launch with --multi_gpu or --use_fsdp")
+        return cls(acc, sharded=fsdp)
 
     @property
     def device(self) -> torch.device: return self.accelerator.device if self.accelerator else default_device()
 
     def shard(self, loader, equal:bool=False):
-        "`loader` over this process's share of its batches (see `ShardedBatches`)."
-        if self.world == 1: return loader
+        "`loader` over this process's share of its batches (see `ShardedBatches`); all of them for evaluation under FSDP."
+        if self.world == 1 or (self.sharded and not equal): return loader
         return torch.utils.data.DataLoader(loader.dataset, batch_sampler=ShardedBatches(loader.batch_sampler, self.rank, self.world, equal),
                                            collate_fn=loader.collate_fn, pin_memory=loader.pin_memory)
 
+    def shard_model(self, model):
+        "Under FSDP, shard `model` in place, each encoder layer and then the whole; call it before making the optimizer."
+        if not self.sharded: return
+        from torch.distributed.fsdp import fully_shard
+        for block in encoder_blocks(model.encoder): fully_shard(block)
+        fully_shard(model)
+
     def wrap(self, model):
-        "`model` ready for training steps: itself alone, or in DDP over its parameters trainable now."
-        if self.world == 1: return model
+        "`model` ready for training steps: itself alone or under FSDP, or in DDP over its parameters trainable now."
+        if self.world == 1 or self.sharded: return model
         cuda = self.device.type == 'cuda'
         return torch.nn.parallel.DistributedDataParallel(model, device_ids=[self.device.index] if cuda else None)
 
     def sum(self, x:np.ndarray) -> np.ndarray:
-        "`x` added up over the processes."
-        if self.world == 1: return x
+        "`x` added up over the processes (under FSDP every process already has all of it)."
+        if self.world == 1 or self.sharded: return x
         return self.accelerator.reduce(torch.from_numpy(x).to(self.device), 'sum').cpu().numpy()
+
+    def each(self, x) -> list:
+        "`x` (tensors and plain Python values) from every process, in process order."
+        if self.world == 1: return [x]
+        buf = io.BytesIO()
+        torch.save(x, buf)  # pickling tensors directly fails to unpickle here (torch 2.13)
+        out = [None] * self.world
+        torch.distributed.all_gather_object(out, buf.getvalue())
+        return [torch.load(io.BytesIO(b), weights_only=True) for b in out]
+
+    def held(self, model) -> int:
+        "How many parameter values of `model` this process holds: all of them, or under FSDP its shards."
+        return sum((p.to_local() if hasattr(p, 'to_local') else p).numel() for p in model.parameters())
+
+    def state_dict(self, model) -> dict:
+        "`model`'s weights, whole (under FSDP gathered onto every process, on the CPU)."
+        if not self.sharded: return model.state_dict()
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+        return {k: v.cpu() for k, v in get_model_state_dict(model, options=StateDictOptions(full_state_dict=True)).items()}
+
+    def load_state_dict(self, model, weights:dict):
+        "Put whole `weights` into `model` (under FSDP each process keeps its shard)."
+        if not self.sharded: return model.load_state_dict(weights)
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
+        set_model_state_dict(model, weights, options=StateDictOptions(full_state_dict=True))
+
+    def optimizer_state(self, model, optimizer) -> dict:
+        "`optimizer`'s state, whole (under FSDP gathered, keyed by parameter name)."
+        if not self.sharded: return optimizer.state_dict()
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
+        return get_optimizer_state_dict(model, optimizer, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+
+    def load_optimizer_state(self, model, optimizer, state:dict):
+        "Put a whole optimizer `state` back into `optimizer`."
+        if not self.sharded: return optimizer.load_state_dict(state)
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
+        set_optimizer_state_dict(model, optimizer, state, options=StateDictOptions(full_state_dict=True))
 
     def gather(self, loss:float, y:np.ndarray, probs:np.ndarray) -> tuple:
         "An epoch's training loss averaged, and its labels and probabilities joined, over the processes."
@@ -236,21 +282,24 @@ def set_rng_state(state:dict, loader=None):
     if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
     if state['loader'] is not None and getattr(loader, 'generator', None) is not None: loader.generator.set_state(state['loader'])
 
-# %% ../nbs/03_training.ipynb #51cefad4
+# %% ../nbs/03_training.ipynb #2a095344
 def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch=None, resume:dict|None=None, processes:Processes|None=None) -> History:
     "Train `model` as `cfg` says (continuing from `resume` if given), keep its best weights by validation macro-F1, and return the `History`."
     procs = processes or Processes()
     progress = progress and procs.main
     train_dl, valid_dl = procs.shard(train_dl, equal=True), procs.shard(valid_dl)
+    procs.shard_model(model)
     optimizer = make_optimizer(model, cfg)
     scheduler = make_scheduler(optimizer, cfg, len(train_dl))
     hist, best_loss, bad_epochs, best_state = History(), float('inf'), 0, None
     pos_weight = positive_weights(train_dl.dataset.labels, cfg.pos_weight)
     if pos_weight is not None: pos_weight = pos_weight.to(next(model.parameters()).device)
     if resume:
-        model.load_state_dict(resume['model']); optimizer.load_state_dict(resume['optimizer']); scheduler.load_state_dict(resume['scheduler'])
         hist, best_loss, bad_epochs, best_state = History(**resume['history']), resume['best_loss'], resume['bad_epochs'], resume['best_model']
-        set_rng_state(resume['rng'], train_dl)
+        apply_stage(model, stage_at(cfg.unfreeze, len(hist.epochs) - 1))  # trainable as when the optimizer state was saved
+        procs.load_state_dict(model, resume['model']); procs.load_optimizer_state(model, optimizer, resume['optimizer'])
+        scheduler.load_state_dict(resume['scheduler'])
+        set_rng_state(resume['rng'][procs.rank % len(resume['rng'])], train_dl)
     last, wrapped_stage = (len(hist.epochs) if hist.stopped_early else cfg.epochs), None
     for epoch in tqdm(range(len(hist.epochs), last), desc='epochs', initial=len(hist.epochs), total=cfg.epochs, disable=not progress):
         start = time.perf_counter()
@@ -272,15 +321,15 @@ def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch
                                 f"F1 {rec['train_f1']:.4f} | val loss {vl_loss:.4f} acc {vl_acc:.4f} F1 {vl_f1:.4f} | {rec['seconds']:.0f}s")
         if vl_f1 > hist.best_val_f1:
             hist.best_epoch, hist.best_val_f1 = epoch + 1, vl_f1
-            best_state = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
+            best_state = {k: v.detach().to('cpu', copy=True) for k, v in procs.state_dict(model).items()}
         if vl_loss < best_loss: best_loss, bad_epochs = vl_loss, 0
         else: bad_epochs += 1
         hist.stopped_early = bad_epochs >= cfg.patience
         if on_epoch:
-            on_epoch(hist, dict(model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                                history=asdict(hist), best_loss=best_loss, bad_epochs=bad_epochs, rng=rng_state(train_dl)), vl_probs)
+            on_epoch(hist, dict(model=procs.state_dict(model), optimizer=procs.optimizer_state(model, optimizer), scheduler=scheduler.state_dict(),
+                                history=asdict(hist), best_loss=best_loss, bad_epochs=bad_epochs, rng=procs.each(rng_state(train_dl))), vl_probs)
         if hist.stopped_early:
             if progress: tqdm.write(f"early stop: validation loss has not improved for {cfg.patience} epochs")
             break
-    model.load_state_dict(best_state)
+    procs.load_state_dict(model, best_state)
     return hist

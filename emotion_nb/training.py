@@ -163,7 +163,7 @@ class ShardedBatches:
         end = len(batches) // self.world * self.world if self.equal else len(batches)
         return iter(batches[self.rank:end:self.world])
 
-# %% ../nbs/03_training.ipynb #dfef862b
+# %% ../nbs/03_training.ipynb #f8b1a610
 class Processes:
     "The processes one training run is spread over: this one alone by default, or those `accelerate launch` started (`sharded`: FSDP)."
     def __init__(self, accelerator=None, sharded:bool=False):
@@ -173,8 +173,12 @@ class Processes:
 
     @classmethod
     def launched(cls):
-        "The processes of this run: several if a launcher set `WORLD_SIZE` above 1, else this one."
-        if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return cls()
+        "The processes of this run: several if a launcher (torchrun's or MPI's) started several, else this one."
+        world = next((int(os.environ[v]) for v in ('WORLD_SIZE', 'PMI_SIZE', 'OMPI_COMM_WORLD_SIZE', 'MV2_COMM_WORLD_SIZE') if v in os.environ), 1)
+        if world <= 1 and 'MASTER_PORT' in os.environ and os.environ.get('ACCELERATE_USE_CPU', '').lower() == 'true':
+            raise BadInputError("accelerate launch --cpu asked for several processes but, without MPI, started only this one: "
+                                "use CUDA_VISIBLE_DEVICES= accelerate launch --multi_gpu --num_processes N instead")
+        if world <= 1: return cls()
         from accelerate import Accelerator, DistributedType
         acc = Accelerator(cpu=not torch.cuda.is_available())  # without `cpu`, Accelerate runs CPU processes unconnected
         # on the CPU Accelerate reports MULTI_CPU even when FSDP was asked for; the launcher's variable says it

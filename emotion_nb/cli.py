@@ -62,7 +62,7 @@ def previous_run(out, data, resume:bool) -> dict|None:
         shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
     return record
 
-# %% ../nbs/07_cli.ipynb #a793487a
+# %% ../nbs/07_cli.ipynb #04e927c0
 def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:bool=False) -> dict|None:
     "Train on the Track A file `data` as `cfg` says, or continue the run in `out`; write the model, `metrics.json` and plots (None in a helper process)."
     from emotion_nb.plots import plot_confusion, plot_history, plot_roc
@@ -71,7 +71,7 @@ def train_run(data, out, cfg:TrainConfig|None=None, progress:bool=True, resume:b
     out, record = Path(out), previous_run(out, data, resume)
     if record: cfg = TrainConfig.from_dict(record['config'])
     df = read_track_a(data, drop_empty=cfg.drop_empty)
-    frames = dict(zip(['train', 'valid', 'test'], split_track_a(df, cfg.seed)))
+    frames = dict(zip(['train', 'valid', 'test'], split_track_a(df, cfg.seed if cfg.split_seed is None else cfg.split_seed)))
     set_seed(cfg.seed)
     model, tok = build_classifier(cfg.model, len(LABELS), cfg.dropout, cfg.pooling)
     unsharded = copy.deepcopy(model) if procs.sharded else None  # FSDP shards `model` in place
@@ -130,10 +130,10 @@ def format_metrics(m:dict, title:str) -> str:
     loss = f" | loss {m['loss']:.4f}" if m.get('loss') is not None else ''
     return f"{title} ({m['n']} texts): {head}{loss}\nmacro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n{m['report']}"
 
-# %% ../nbs/07_cli.ipynb #ba7992d8
+# %% ../nbs/07_cli.ipynb #a85689e5
 def cmd_train(a) -> int:
     given = dict(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder, lr_head=a.lr_head,
-                 patience=a.patience, seed=a.seed, pooling=a.pooling, pos_weight=a.pos_weight, thresholds=a.threshold, drop_empty=False if a.keep_empty else None)
+                 patience=a.patience, seed=a.seed, split_seed=a.split_seed, pooling=a.pooling, pos_weight=a.pos_weight, thresholds=a.threshold, drop_empty=False if a.keep_empty else None)
     cfg = recipe_config(a.recipe, **{k: v for k, v in given.items() if v is not None})
     r = train_run(a.data, a.out, cfg, progress=not a.quiet, resume=a.resume)
     if r is None: return 0  # a helper process of a multi-process run: the main process reports
@@ -161,7 +161,7 @@ def cmd_predict(a) -> int:
     else: df.to_csv(sys.stdout, index=False)
     return 0
 
-# %% ../nbs/07_cli.ipynb #cfa27900
+# %% ../nbs/07_cli.ipynb #d911b3ef
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -199,6 +199,7 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument('--lr-head', type=float, help=f'default {d.lr_head}')
     t.add_argument('--patience', type=int, help=f'default {d.patience}')
     t.add_argument('--seed', type=int, help=f'default {d.seed}')
+    t.add_argument('--split-seed', type=int, help='seed of the train/validation/test split, if not --seed')
     t.add_argument('--pooling', choices=POOLINGS, help=f'default {d.pooling}')
     t.add_argument('--pos-weight', choices=POS_WEIGHTS, help=f"weight each label's positives against imbalance; default {d.pos_weight}")
     t.add_argument('--threshold', type=_threshold_or_tune, help=f"'tune' (per label, on validation) or one fixed decision threshold; default {d.thresholds}")

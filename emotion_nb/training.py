@@ -22,7 +22,7 @@ from .evaluation import autocast, bce_loss, binarize, exact_match, macro_f1, pre
 from .freezing import SEED_SCHEDULE, apply_stage, check_schedule, encoder_blocks, n_trainable, stage_at
 from .model import DEFAULT_MODEL, POOLINGS
 
-# %% ../nbs/03_training.ipynb #ec717dad
+# %% ../nbs/03_training.ipynb #481492f3
 POS_WEIGHTS = ('none', 'sqrt', 'balanced')
 
 @dataclass
@@ -46,6 +46,7 @@ class TrainConfig:
     thresholds:str|float = 'tune'  # `tune` per label on validation, or one fixed number such as 0.5
     group_by_length:bool = True    # Training batches of texts of similar length (far less padding); off: plain shuffle
     pos_weight:str = 'none'        # Weight positives against imbalance: `none`, `sqrt` or `balanced` (see `positive_weights`)
+    split_seed:int|None = None     # Seed of the 75/15/10 split if not `seed`: models differing only in `seed` then share one split
 
     def __post_init__(self):
         self.unfreeze = check_schedule(self.unfreeze)

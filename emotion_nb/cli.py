@@ -6,7 +6,7 @@
 __all__ = ['CHECKPOINT', 'Interrupted', 'previous_run', 'train_run', 'format_metrics', 'cmd_train', 'cmd_evaluate', 'cmd_predict',
            'make_parser', 'main']
 
-# %% ../nbs/07_cli.ipynb #b3cd01ee
+# %% ../nbs/07_cli.ipynb #d51a9f94
 import argparse, copy, hashlib, json, platform, shutil, sys
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from .data import EVAL_BATCH_SIZE, LABELS, BadInputError, _read_csv, atomic_writ
 from .evaluation import binarize, multilabel_metrics, predict_logits, sigmoid, bce_loss, tune_thresholds
 from .inference import Predictor, check_text_list, save_model
 from .model import POOLINGS, build_classifier
-from .training import POS_WEIGHTS, RECIPES, Processes, TrainConfig, default_device, fit, make_loaders, recipe_config, set_seed
+from .training import POS_WEIGHTS, RECIPES, Processes, TrainConfig, fit, make_loaders, recipe_config, set_seed
 
 # %% ../nbs/07_cli.ipynb #c638cb89
 CHECKPOINT = Path('checkpoint')/'last.pt'

@@ -164,7 +164,7 @@ class ShardedBatches:
         end = len(batches) // self.world * self.world if self.equal else len(batches)
         return iter(batches[self.rank:end:self.world])
 
-# %% ../nbs/03_training.ipynb #f8b1a610
+# %% ../nbs/03_training.ipynb #ac5d8262
 class Processes:
     "The processes one training run is spread over: this one alone by default, or those `accelerate launch` started (`sharded`: FSDP)."
     def __init__(self, accelerator=None, sharded:bool=False):
@@ -255,9 +255,8 @@ class Processes:
     def gather(self, loss:float, y:np.ndarray, probs:np.ndarray) -> tuple:
         "An epoch's training loss averaged, and its labels and probabilities joined, over the processes."
         if self.world == 1: return loss, y, probs
-        from accelerate.utils import gather_object
-        parts = gather_object([(loss, y, probs)])
-        return float(np.mean([p[0] for p in parts])), np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+        parts = self.each((loss, torch.from_numpy(y), torch.from_numpy(probs)))
+        return float(np.mean([p[0] for p in parts])), *(np.concatenate([p[i].numpy() for p in parts]) for i in (1, 2))
 
 # %% ../nbs/03_training.ipynb #dd7c18ae
 @dataclass
@@ -287,7 +286,7 @@ def set_rng_state(state:dict, loader=None):
     if state['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
     if state['loader'] is not None and getattr(loader, 'generator', None) is not None: loader.generator.set_state(state['loader'])
 
-# %% ../nbs/03_training.ipynb #2a095344
+# %% ../nbs/03_training.ipynb #a8633738
 def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch=None, resume:dict|None=None, processes:Processes|None=None) -> History:
     "Train `model` as `cfg` says (continuing from `resume` if given), keep its best weights by validation macro-F1, and return the `History`."
     procs = processes or Processes()
@@ -324,14 +323,15 @@ def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch
         hist.epochs.append(rec)
         if progress: tqdm.write(f"epoch {epoch+1}/{cfg.epochs} [{stage} trainable] train loss {tr_loss:.4f} acc {rec['train_acc']:.4f} "
                                 f"F1 {rec['train_f1']:.4f} | val loss {vl_loss:.4f} acc {vl_acc:.4f} F1 {vl_f1:.4f} | {rec['seconds']:.0f}s")
+        weights = procs.state_dict(model)
         if vl_f1 > hist.best_val_f1:
             hist.best_epoch, hist.best_val_f1 = epoch + 1, vl_f1
-            best_state = {k: v.detach().to('cpu', copy=True) for k, v in procs.state_dict(model).items()}
+            best_state = {k: v.detach().to('cpu', copy=True) for k, v in weights.items()}
         if vl_loss < best_loss: best_loss, bad_epochs = vl_loss, 0
         else: bad_epochs += 1
         hist.stopped_early = bad_epochs >= cfg.patience
         if on_epoch:
-            on_epoch(hist, dict(model=procs.state_dict(model), optimizer=procs.optimizer_state(model, optimizer), scheduler=scheduler.state_dict(),
+            on_epoch(hist, dict(model=weights, optimizer=procs.optimizer_state(model, optimizer), scheduler=scheduler.state_dict(),
                                 history=asdict(hist), best_loss=best_loss, bad_epochs=bad_epochs, rng=procs.each(rng_state(train_dl))), vl_probs)
         if hist.stopped_early:
             if progress: tqdm.write(f"early stop: validation loss has not improved for {cfg.patience} epochs")

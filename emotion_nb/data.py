@@ -154,7 +154,7 @@ class EmotionDataset(Dataset):
         texts = [str(t) for t in texts]
         self.ids = tokenizer(texts, truncation=True, max_length=max_len, add_special_tokens=True)['input_ids']
         n_labels = 0 if labels is None else np.asarray(labels).shape[1]
-        self.labels = torch.zeros(len(texts), n_labels) if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.float32)
+        self.labels = torch.zeros(len(texts), n_labels) if labels is None else torch.tensor(np.asarray(labels), dtype=torch.float32)
     def __len__(self): return len(self.ids)
     def __getitem__(self, i): return i, self.ids[i], self.labels[i]
     def lengths(self): return np.array([len(x) for x in self.ids])

@@ -8,6 +8,7 @@ __all__ = ['save_figure', 'plot_history', 'plot_roc', 'plot_confusion']
 # %% ../nbs/05_plots.ipynb #35f73578
 import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
 from sklearn.metrics import multilabel_confusion_matrix, roc_auc_score, roc_curve
 
 from .data import LABELS, atomic_write
@@ -54,16 +55,13 @@ def plot_roc(y:np.ndarray, probs:np.ndarray, labels:list=LABELS, path=None, titl
 # %% ../nbs/05_plots.ipynb #56526ad2
 def plot_confusion(y:np.ndarray, pred:np.ndarray, labels:list=LABELS, path=None, title:str='Confusion matrices') -> plt.Figure:
     "A 2x2 confusion matrix for each label, from 0/1 predictions, in a grid of 3 columns."
-    cms = multilabel_confusion_matrix(y, pred)
     rows = -(-len(labels) // 3)
     fig, axes = plt.subplots(rows, 3, figsize=(12, 4 * rows), squeeze=False)
     axes = axes.flatten()
-    for ax, name, cm in zip(axes, labels, cms):
-        ax.imshow(cm, cmap='Blues', vmin=0)
-        for (r, c), n in np.ndenumerate(cm):
-            ax.text(c, r, str(n), ha='center', va='center', fontsize=14, color='white' if n > cm.max() / 2 else 'black')
-        ax.set(title=name, xlabel='Predicted', ylabel='Actual', xticks=[0, 1], yticks=[0, 1],
-               xticklabels=['No', 'Yes'], yticklabels=['No', 'Yes'])
+    for ax, name, cm in zip(axes, labels, multilabel_confusion_matrix(y, pred)):
+        sns.heatmap(cm, annot=True, fmt='d', cmap='Blues', vmin=0, cbar=False, square=True, annot_kws={'fontsize': 14},
+                    xticklabels=['No', 'Yes'], yticklabels=['No', 'Yes'], ax=ax)
+        ax.set(title=name, xlabel='Predicted', ylabel='Actual')
     for ax in axes[len(labels):]: fig.delaxes(ax)
     fig.suptitle(title)
     fig.tight_layout()

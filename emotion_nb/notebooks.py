@@ -46,24 +46,29 @@ def terminal_text(s:str) -> str:
     return '\n'.join(line.rsplit('\r', 1)[-1] for line in ANSI.sub('', s).split('\n'))
 
 def tidy_outputs(cell) -> None:
-    "Resolve terminal control in a code cell's streams and drop its widget outputs, in place."
+    "In place: drop a code cell's widget outputs, resolve terminal control in its streams, drop blank ones and join the rest."
     outs = []
     for o in cell.get('outputs', []):
-        if o['output_type'] == 'stream': o['text'] = terminal_text(o['text'])
         if 'application/vnd.jupyter.widget-view+json' in o.get('data', {}): continue
-        if o['output_type'] != 'stream' or o['text']: outs.append(o)
+        if o['output_type'] == 'stream':
+            o['text'] = terminal_text(o['text'])
+            if not o['text'].strip(): continue
+            if outs and outs[-1]['output_type'] == 'stream' and outs[-1]['name'] == o['name']:
+                outs[-1]['text'] += o['text']
+                continue
+        outs.append(o)
     cell['outputs'] = outs
 
 # %% ../nbs/09_notebooks.ipynb #edd03cb5
 SKIP_TAG = 'skip-execution'
 
-def execute_notebook(path, flags=(), timeout:int=1800) -> float:
+def execute_notebook(path, flags=(), timeout:int|None=None) -> float:
     "Run the notebook at `path` in a fresh Jupyter kernel and write it back with clean outputs; skipped cells keep theirs. Returns seconds."
     path, start = Path(path), time.time()
     nb = nbformat.read(path, as_version=4)
     skip = [c for c in nb.cells if c.cell_type == 'code' and skipped(c, flags)]
     for c in skip: c.metadata.setdefault('tags', []).append(SKIP_TAG)
-    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', skip_cells_with_tag=SKIP_TAG,
+    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', skip_cells_with_tag=SKIP_TAG, store_widget_state=False,
                             resources={'metadata': {'path': str(path.parent)}})
     client.execute(env={**os.environ, 'TQDM_DISABLE': '1'})
     for c in skip:

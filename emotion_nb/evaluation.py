@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['THRESHOLD_GRID', 'autocast', 'model_device', 'to_device', 'predict_logits', 'sigmoid', 'bce_loss', 'exact_match',
-           'hamming_score', 'macro_f1', 'roc_auc_per_label', 'tune_thresholds', 'binarize', 'multilabel_metrics']
+           'hamming_score', 'macro_f1', 'roc_auc_per_label', 'tune_thresholds', 'binarize', 'multilabel_metrics',
+           'score_submission']
 
 # %% ../nbs/04_evaluation.ipynb #004521b9
 import warnings
@@ -12,10 +13,11 @@ from contextlib import nullcontext
 
 import numpy as np
 import torch
+import pandas as pd
 from sklearn.metrics import classification_report, f1_score, hamming_loss, precision_recall_fscore_support, roc_auc_score
 from tqdm.auto import tqdm
 
-from .data import LABELS, BadInputError
+from .data import LABELS, BadInputError, _check_ids, _lower_header, _parse_labels, _read_csv, file_labels
 
 # %% ../nbs/04_evaluation.ipynb #8b829b04
 def autocast(device:torch.device):
@@ -99,7 +101,7 @@ def multilabel_metrics(y:np.ndarray,        # True 0/1 labels, one row per text
     "All the multi-label metrics for `probs` against `y`, JSON-ready, with a text classification report."
     y, probs = np.asarray(y).astype(np.int8), np.asarray(probs)
     if y.shape != probs.shape or y.shape[1] != len(labels):
-        raise BadInputError(f"labels {y.shape} and probabilities {probs.shape} must both be (n, {len(labels)})")
+        raise BadInputError(f"labels {y.shape} and probabilities {probs.shape} must both be (n, {len(labels)}) for the labels {', '.join(labels)}")
     pred = binarize(probs, thresholds)
     p, r, f, s = precision_recall_fscore_support(y, pred, zero_division=0)
     auc = roc_auc_per_label(y, probs, labels)
@@ -111,3 +113,29 @@ def multilabel_metrics(y:np.ndarray,        # True 0/1 labels, one row per text
             'per_label': {n: {'precision': float(p[i]), 'recall': float(r[i]), 'f1': float(f[i]), 'support': int(s[i]),
                               'roc_auc': auc[n], 'threshold': round(float(th[i]), 4)} for i, n in enumerate(labels)},
             'report': classification_report(y, pred, target_names=labels, zero_division=0)}
+
+# %% ../nbs/04_evaluation.ipynb #f3fa15b6
+def _read_scored(path, labels) -> tuple:
+    "`(ids, y)` of a submission or gold file: its `id` column and its `labels` as a 0/1 array, checked."
+    df = _lower_header(_read_csv(path), path)
+    if 'id' not in df.columns: raise BadInputError(f"{path}: no 'id' column; a submission file is id and one 0/1 column per label")
+    if len(df) == 0: raise BadInputError(f"{path}: no data rows, only a header")
+    _check_ids(df, path)
+    return df['id'], _parse_labels(df, path, labels)
+
+def score_submission(pred,  # The submission: `id` and one 0/1 column per label
+                     gold,  # The gold file of the same texts: `id`, usually `text`, and the labels
+                    ) -> dict: # `n`, `macro_f1` (the official score), `micro_f1` and `per_label` F1
+    "The task's official macro-F1 of a submission file against the gold labels, with one-line errors for what does not match."
+    labels = file_labels(gold)
+    if not labels: raise BadInputError(f"{gold}: no label column to score against")
+    theirs = file_labels(pred)
+    if theirs != labels:
+        raise BadInputError(f"{pred}: label columns {','.join(theirs) or 'none'} do not match {gold}'s {','.join(labels)} (same names, same order)")
+    (pid, yhat), (gid, y) = _read_scored(pred, labels), _read_scored(gold, labels)
+    missing, unknown = gid[~gid.isin(pid)], pid[~pid.isin(gid)]
+    if len(missing): raise BadInputError(f"{pred}: no prediction for id {missing.iloc[0]!r} ({len(missing)} of {len(gid)} gold ids missing)")
+    if len(unknown): raise BadInputError(f"{pred}: id {unknown.iloc[0]!r} is not in {gold} ({len(unknown)} unknown ids)")
+    yhat = yhat[pd.Index(pid).get_indexer(gid)]
+    return {'n': len(y), 'macro_f1': macro_f1(y, yhat), 'micro_f1': float(f1_score(y, yhat, average='micro', zero_division=0)),
+            'per_label': dict(zip(labels, f1_score(y, yhat, average=None, zero_division=0).round(6).tolist()))}

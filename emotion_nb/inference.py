@@ -18,7 +18,7 @@ import emotion_nb
 from .data import EVAL_BATCH_SIZE, BadInputError, EmotionDataset, atomic_dir, eval_loader
 from .evaluation import bce_loss, binarize, multilabel_metrics, predict_logits, sigmoid
 from .model import EmotionClassifier
-from .training import default_device
+from .processes import default_device
 
 # %% ../nbs/06_inference.ipynb #8bdeddd9
 MODEL_FILES = ('model.safetensors', 'encoder/config.json', 'tokenizer', 'emotion_nb.json')
@@ -98,8 +98,17 @@ class Predictor:
         return pd.DataFrame({'text': texts, **{l: pred[:, i] for i, l in enumerate(self.labels)},
                              **{f'p_{l}': probs[:, i].round(4) for i, l in enumerate(self.labels)}})
 
+    def submission(self, ids, texts, thresholds=None, progress:bool=False) -> pd.DataFrame:
+        "The task's submission format: `id`, then each label capitalised (`Anger`...) as 0/1, one row per text, in input order."
+        ids, texts = list(ids), check_text_list(texts)
+        if len(ids) != len(texts): raise BadInputError(f"{len(ids)} ids for {len(texts)} texts")
+        pred = self.predict(texts, thresholds, progress)
+        return pd.DataFrame({'id': ids, **{l.capitalize(): pred[l].to_numpy() for l in self.labels}})
+
     def evaluate(self, df:pd.DataFrame, thresholds=None, progress:bool=False) -> dict:
         "All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others."
+        missing = [l for l in self.labels if l not in df.columns]
+        if missing: raise BadInputError(f"the data has no label column {', '.join(map(repr, missing))}, which the model predicts")
         logits = self.logits(df['text'].tolist(), progress)
         y = df[self.labels].to_numpy()
         return multilabel_metrics(y, sigmoid(logits), self.thresholds if thresholds is None else thresholds,

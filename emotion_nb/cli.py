@@ -10,9 +10,9 @@ import argparse, json, sys
 from pathlib import Path
 
 import emotion_nb
-from .data import EVAL_BATCH_SIZE, SPLITS, BadInputError, _read_csv, atomic_write, check_texts, read_track_a
+from .data import EVAL_BATCH_SIZE, SPLITS, BadInputError, atomic_write, read_track_a
 from .evaluation import score_submission
-from .inference import Predictor, check_text_list
+from .inference import CHUNK_ROWS, Predictor, check_text_list, predict_csv
 from .model import POOLINGS
 from .pipeline import Interrupted, _write_json, train_run
 from .training import POS_WEIGHTS, RECIPES, recipe_config
@@ -52,18 +52,11 @@ def _write_csv(df, out):
         with atomic_write(out, newline='') as f: df.to_csv(f, index=False)
 
 def cmd_predict(a) -> int:
-    if a.csv:
-        src = _read_csv(a.csv)
-        check_texts(src, a.csv)
-        texts = src['text'].tolist()
-    else: texts = check_text_list(a.text)
-    if a.format == 'semeval' and not (a.csv and 'id' in src.columns): raise BadInputError("--format semeval needs --csv with an 'id' column")
+    if a.format == 'semeval' and not a.csv: raise BadInputError("--format semeval needs --csv with an 'id' column")
+    texts = None if a.csv else check_text_list(a.text)
     predictor = Predictor.load(a.model_dir, batch_size=a.batch_size)
-    if a.format == 'semeval': df = predictor.submission(src['id'], texts, a.threshold, progress=not a.quiet)
-    else:
-        df = predictor.predict(texts, a.threshold, progress=not a.quiet)
-        if a.csv and 'id' in src.columns: df.insert(0, 'id', src['id'].to_numpy())
-    _write_csv(df, a.out)
+    if a.csv: predict_csv(predictor, a.csv, a.out, a.format, a.threshold, a.chunk_rows, progress=not a.quiet)
+    else: _write_csv(predictor.predict(texts, a.threshold, progress=not a.quiet), a.out)
     return 0
 
 def cmd_score(a) -> int:
@@ -144,6 +137,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="'table': text, 0/1 labels and probabilities; 'semeval': the task's submission file (id and capitalised labels)")
     r.add_argument('--threshold', type=_threshold, help="one decision threshold instead of the model's own")
     r.add_argument('--batch-size', type=_positive_int, default=EVAL_BATCH_SIZE, help='texts per batch (length-sorted); larger is often faster on a GPU')
+    r.add_argument('--chunk-rows', type=_positive_int, default=CHUNK_ROWS, help='with --csv, rows read, predicted and written at a time (memory holds one chunk)')
     r.add_argument('--quiet', action='store_true')
     r.set_defaults(func=cmd_predict)
     s = sub.add_parser('score', help="the task's official macro-F1 of a submission file against the gold labels")

@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['LABELS', 'DATA_SUBDIR', 'LANGUAGES_SUBDIR', 'SPLITS', 'EVAL_BATCH_SIZE', 'BadInputError', 'atomic_write',
-           'atomic_dir', 'find_track_a', 'find_language', 'check_texts', 'label_columns', 'file_labels', 'read_track_a',
-           'split_track_a', 'EmotionDataset', 'PadCollator', 'LengthGroupedBatches', 'train_loader', 'eval_loader']
+           'atomic_dir', 'find_track_a', 'find_language', 'csv_chunks', 'check_texts', 'label_columns', 'file_labels',
+           'read_track_a', 'split_track_a', 'EmotionDataset', 'PadCollator', 'LengthGroupedBatches', 'train_loader',
+           'eval_loader']
 
 # %% ../nbs/00_data.ipynb #f70de933
 import os, shutil, tempfile
@@ -79,19 +80,30 @@ def find_language(lang:str,           # The task's language code: `eng`, `deu`, 
 
 # %% ../nbs/00_data.ipynb #7c470e9c
 def _row(df, i):
-    "Describe row `i` (0-based) of `df` for an error message."
-    return f"row {i+1}" + (f" (id {df['id'].iloc[i]!r})" if 'id' in df.columns else '')
+    "Describe row `i` (0-based position) of `df` for an error message, counting rows of the file from 1 (a chunk's index runs on)."
+    return f"row {df.index[i]+1}" + (f" (id {df['id'].iloc[i]!r})" if 'id' in df.columns else '')
 
-def _read_csv(path, **kwargs):
-    "Read `path` as a CSV of strings, turning the ways that can fail into `BadInputError`."
-    path = Path(path)
+@contextmanager
+def _csv_errors(path):
+    "Turn the ways reading the CSV at `path` can fail into one-line `BadInputError`s."
     if not path.exists(): raise BadInputError(f"{path}: no such file")
     if not path.is_file(): raise BadInputError(f"{path}: not a file")
-    try: return pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8', **kwargs)
+    try: yield
     except UnicodeDecodeError as e: raise BadInputError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
     except pd.errors.EmptyDataError: raise BadInputError(f"{path}: the file is empty") from None
     except pd.errors.ParserError as e:
         raise BadInputError(f"{path}: not a valid CSV ({str(e).strip().splitlines()[-1]})") from None
+
+def _read_csv(path, **kwargs):
+    "Read `path` as a CSV of strings, turning the ways that can fail into `BadInputError`."
+    path = Path(path)
+    with _csv_errors(path): return pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8', **kwargs)
+
+def csv_chunks(path, chunk_rows:int=20_000):
+    "Yield `(chunk, bytes read so far)`: the CSV at `path` as DataFrames of strings of up to `chunk_rows` rows, with one-line errors."
+    path = Path(path)
+    with _csv_errors(path), open(path, 'rb') as f:
+        for chunk in pd.read_csv(f, dtype=str, keep_default_na=False, encoding='utf-8', chunksize=chunk_rows): yield chunk, f.tell()
 
 # %% ../nbs/00_data.ipynb #75f7f275
 def check_texts(df:pd.DataFrame, path) -> None:

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_model as load_weights
 
 import emotion_nb
 from .data import BadInputError, atomic_write, file_labels, label_columns, read_track_a, split_track_a
 from .evaluation import binarize, multilabel_metrics, predict_logits, sigmoid, bce_loss, tune_thresholds
-from .inference import save_model
+from .inference import save_model, saved_weights
 from .model import build_classifier
 from .processes import Processes
 from .training import TrainConfig, fit, make_loaders, set_seed
@@ -186,7 +185,7 @@ def train_run(data,                      # The training CSV: id, text and one 0/
     state = None
     if record:
         state = torch.load(out/CHECKPOINT, map_location='cpu', weights_only=True)
-        load_weights(model, str(out/'model'/'model.safetensors'))
+        model.load_state_dict(saved_weights(out/'model'))
         state['best_model'] = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
         record['resumed_after_epochs'] = record.get('resumed_after_epochs', []) + [len(state['history']['epochs'])]
     else: record = _new_record(cfg, procs, data, frames, labels, {p: f for p, f in (('valid', valid), ('test', test)) if f is not None})

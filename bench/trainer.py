@@ -1,0 +1,81 @@
+"""The peer users would pick instead: Hugging Face `Trainer`'s documented multi-label recipe against emotion_nb's default
+recipe, side by side in one process, same encoder, split and seed. Prints the figures and their ratios.
+
+    python bench/trainer.py                  # all-MiniLM-L6-v2, 5 epochs, on whatever device is present
+    python bench/trainer.py --epochs 1       # a quicker look
+
+Trainer: `AutoModelForSequenceClassification` with `problem_type='multi_label_classification'`, `DataCollatorWithPadding`,
+length-grouped sampling, lr 1e-4, batch 16, evaluation batch 64, validation macro-F1 at 0.5 after every epoch.
+emotion_nb: `fit` with the default recipe (mean pooling, lr 1e-4/1e-3, every layer trainable, length-grouped batches).
+Both train on the seed-42 75/15/10 split of `track-a.csv`; both predict every text of `track-a.csv` with the model they
+trained. Per-epoch times include each epoch's validation, for both.
+"""
+import argparse, sys, tempfile
+from datetime import date
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments
+
+from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
+from emotion_nb.inference import Predictor, save_model
+from emotion_nb.model import build_classifier, minilm_path
+from emotion_nb.training import default_device, fit, make_loaders, recipe_config, set_seed
+from speed import timed
+
+def encoded(tok, df) -> list:
+    "Trainer's dataset: one dict per text, token ids unpadded and float labels, as its multi-label recipe has it."
+    enc = tok(df['text'].tolist(), truncation=True, max_length=128)
+    return [{'input_ids': ids, 'attention_mask': m, 'labels': y.astype(np.float32)} for ids, m, y in zip(enc['input_ids'], enc['attention_mask'], df[LABELS].to_numpy())]
+
+def macro_f1_at_half(pred) -> dict:
+    return {'macro_f1': f1_score(pred.label_ids, (1 / (1 + np.exp(-pred.predictions)) >= 0.5), average='macro', zero_division=0)}
+
+def trainer_run(path, frames, all_texts, epochs:int, out:str, device) -> dict:
+    "Train and predict with Trainer; its seconds, validation F1 per epoch and prediction speed."
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=len(LABELS), problem_type='multi_label_classification')
+    args = TrainingArguments(out, per_device_train_batch_size=16, per_device_eval_batch_size=64, learning_rate=1e-4, num_train_epochs=epochs,
+                             train_sampling_strategy='group_by_length', eval_strategy='epoch', save_strategy='no', logging_strategy='epoch',
+                             report_to='none', seed=42, disable_tqdm=True, use_cpu=device.type == 'cpu')
+    trainer = Trainer(model=model, args=args, train_dataset=encoded(tok, frames['train']), eval_dataset=encoded(tok, frames['valid']),
+                      data_collator=DataCollatorWithPadding(tok), compute_metrics=macro_f1_at_half)
+    _, fit_s, fit_mem = timed(device, trainer.train)
+    f1s = [h['eval_macro_f1'] for h in trainer.state.log_history if 'eval_macro_f1' in h]
+    texts = [{'input_ids': e['input_ids'], 'attention_mask': e['attention_mask']} for e in encoded(tok, all_texts.assign(**{l: 0 for l in LABELS}))]
+    _, pred_s, pred_mem = timed(device, trainer.predict, texts)
+    return dict(fit_s=fit_s, fit_mem=fit_mem, f1=max(f1s), pred_s=pred_s, pred_mem=pred_mem)
+
+def package_run(path, frames, all_texts, epochs:int, out, device) -> dict:
+    "Train with `fit` (the default recipe) and predict with `Predictor`; the same figures."
+    cfg = recipe_config('default', model=str(path), epochs=epochs)
+    set_seed(cfg.seed)
+    model, tok = build_classifier(cfg.model, len(LABELS), cfg.dropout, cfg.pooling)
+    loaders = make_loaders(tok, frames, cfg)
+    hist, fit_s, fit_mem = timed(device, fit, model.to(device), loaders['train'], loaders['valid'], cfg, False)
+    predictor = Predictor.load(save_model(out, model, tok, LABELS), device)
+    _, pred_s, pred_mem = timed(device, predictor.predict_proba, all_texts['text'].tolist())
+    return dict(fit_s=fit_s, fit_mem=fit_mem, f1=hist.best_val_f1, pred_s=pred_s, pred_mem=pred_mem)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--epochs', type=int, default=5)
+    a = p.parse_args()
+    track_a = find_track_a()
+    if track_a is None: sys.exit('track-a.csv not found (see README: getting the data)')
+    frames = dict(zip(['train', 'valid', 'test'], split_track_a(read_track_a(track_a))))
+    all_texts, device, work = read_track_a(track_a, drop_empty=False), default_device(), tempfile.mkdtemp()
+    peer = trainer_run(minilm_path(), frames, all_texts, a.epochs, work + '/trainer', device)
+    ours = package_run(minilm_path(), frames, all_texts, a.epochs, work + '/ours', device)
+    n_train, n_all = len(frames['train']) * a.epochs, len(all_texts)
+    rows = [('training samples/s (per epoch, with validation)', n_train / peer['fit_s'], n_train / ours['fit_s']),
+            (f'prediction texts/s ({n_all} texts)', n_all / peer['pred_s'], n_all / ours['pred_s']),
+            ('peak memory in training, GiB', peer['fit_mem'], ours['fit_mem']),
+            ('peak memory in prediction, GiB', peer['pred_mem'], ours['pred_mem'])]
+    print(f"{date.today()}, {device}, torch {torch.__version__}, all-MiniLM-L6-v2, {a.epochs} epochs: python bench/trainer.py --epochs {a.epochs}\n")
+    print(f"| {'measure':<48} | {'Trainer':>9} | {'emotion_nb':>10} | {'ratio':>7} |\n|{'-'*50}|{'-'*11}|{'-'*12}|{'-'*9}|")
+    for name, theirs, mine in rows: print(f"| {name:<48} | {theirs:9.2f} | {mine:10.2f} | {mine / theirs if 'memory' not in name else theirs / max(mine, 1e-9):6.2f}x |")
+    print(f"| {'best validation macro-F1 (Trainer at 0.5)':<48} | {peer['f1']:9.3f} | {ours['f1']:10.3f} | {ours['f1'] - peer['f1']:+7.3f} |")
+
+if __name__ == '__main__': main()

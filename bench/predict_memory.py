@@ -19,7 +19,8 @@ PEAK = "; import resource, sys; print(resource.getrusage(resource.RUSAGE_SELF).r
 def write_texts(path:Path, n:int, seed:int=0):
     "A CSV of `n` synthetic texts of 5 to 40 words, with ids."
     rng = np.random.default_rng(seed)
-    words = np.array('today we felt so angry scared happy sad surprised about the news and the weather at home'.split())
+    from emotion_nb.model import TINY_TEXTS
+    words = np.array(sorted({w for t in TINY_TEXTS for w in t.lower().replace(',', ' ').split()}))  # all in the tiny encoder's vocabulary
     lengths = rng.integers(5, 41, n)
     texts = [' '.join(rng.choice(words, k)) for k in lengths]
     pd.DataFrame({'id': [f'r{i}' for i in range(n)], 'text': texts}).to_csv(path, index=False)

@@ -165,7 +165,7 @@ def predict_csv(predictor:Predictor,
     if format not in ('table', 'semeval'): raise BadInputError(f"format must be 'table' or 'semeval', not {format!r}")
     size, rows, start = os.path.getsize(src) if Path(src).is_file() else 0, 0, time.perf_counter()
     with (atomic_write(out, newline='') if out else nullcontext(sys.stdout)) as f, \
-         tqdm(total=size, unit='B', unit_scale=True, desc='predict', disable=not progress) as bar:
+         tqdm(total=size, unit='B', unit_scale=True, desc='predict', disable=not progress, delay=1) as bar:  # no bar before a quick one-line error
         for chunk, read in csv_chunks(src, chunk_rows):
             if chunk.empty: raise BadInputError(f"{src}: no data rows, only a header")
             check_texts(chunk, src)

@@ -56,9 +56,10 @@ def run_frames(data,           # The training CSV
     df = read_track_a(data, cfg.labels, cfg.drop_empty)
     labels = label_columns(df)
     given = {part: path for part, path in (('valid', valid), ('test', test)) if path is not None}
+    ours = file_labels(data)
     for part, path in given.items():
-        if set(file_labels(path)) != set(file_labels(data)):
-            raise BadInputError(f"--{part} {path}: its labels ({', '.join(file_labels(path)) or 'none'}) differ from {data}'s ({', '.join(file_labels(data))})")
+        if set(theirs := file_labels(path)) != set(ours):
+            raise BadInputError(f"--{part} {path}: its labels ({', '.join(theirs) or 'none'}) differ from {data}'s ({', '.join(ours)})")
     fracs = {{'valid': 'val_frac', 'test': 'test_frac'}[part]: 0 for part in given}
     parts = split_track_a(df, cfg.seed if cfg.split_seed is None else cfg.split_seed, how=cfg.split, **{**SPLIT, **fracs})
     frames = dict(zip(['train', 'valid', 'test'], parts))

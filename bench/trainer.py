@@ -4,14 +4,18 @@ recipe, side by side in one process, same encoder, split and seed. Prints the fi
     python bench/trainer.py                  # all-MiniLM-L6-v2, 5 epochs, on whatever device is present
     python bench/trainer.py --epochs 1       # a quicker look
 
+`trainer_reference` is Trainer's recipe as the quality reference row of `08_experiments`.
+
 Trainer: `AutoModelForSequenceClassification` with `problem_type='multi_label_classification'`, `DataCollatorWithPadding`,
 length-grouped sampling, lr 1e-4, batch 16, evaluation batch 64, validation macro-F1 at 0.5 after every epoch.
 emotion_nb: `fit` with the default recipe (mean pooling, lr 1e-4/1e-3, every layer trainable, length-grouped batches).
 Both train on the seed-42 75/15/10 split of `track-a.csv`; both predict every text of `track-a.csv` with the model they
-trained. Per-epoch times include each epoch's validation, for both.
+trained. Per-epoch times include each epoch's validation, for both. Each side runs in a fresh child process of this one,
+one after the other, so that its peak memory (the child's peak resident set, on a CPU) is its own.
 """
-import argparse, sys, tempfile
+import argparse, multiprocessing, platform, resource, shutil, sys, tempfile
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,7 +25,8 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, Data
 from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
 from emotion_nb.inference import Predictor, save_model
 from emotion_nb.model import build_classifier, minilm_path
-from emotion_nb.training import default_device, fit, make_loaders, recipe_config, set_seed
+from emotion_nb.processes import default_device
+from emotion_nb.training import fit, make_loaders, recipe_config, set_seed
 from speed import timed
 
 def encoded(tok, df) -> list:
@@ -45,7 +50,31 @@ def trainer_run(path, frames, all_texts, epochs:int, out:str, device) -> dict:
     f1s = [h['eval_macro_f1'] for h in trainer.state.log_history if 'eval_macro_f1' in h]
     texts = [{'input_ids': e['input_ids'], 'attention_mask': e['attention_mask']} for e in encoded(tok, all_texts.assign(**{l: 0 for l in LABELS}))]
     _, pred_s, pred_mem = timed(device, trainer.predict, texts)
-    return dict(fit_s=fit_s, fit_mem=fit_mem, f1=max(f1s), pred_s=pred_s, pred_mem=pred_mem)
+    return dict(fit_s=fit_s, fit_mem=fit_mem, f1=max(f1s), epochs=len(f1s), pred_s=pred_s, pred_mem=pred_mem)
+
+def trainer_reference(seed:int, out) -> dict:
+    """Trainer's recipe as a quality reference: trained on `seed`'s 75/15/10 split of `track-a.csv`, the epoch with the best
+    validation macro-F1 at 0.5 kept, then scored at 0.5 on the internal test split and on `dev.csv`. Writes `out/metrics.json`."""
+    from emotion_nb.evaluation import multilabel_metrics
+    from emotion_nb.pipeline import _write_json
+    train, valid, test = split_track_a(read_track_a(find_track_a()), seed)
+    dev = read_track_a(find_track_a('dev.csv'), drop_empty=False)
+    tok = AutoTokenizer.from_pretrained(minilm_path())
+    model = AutoModelForSequenceClassification.from_pretrained(minilm_path(), num_labels=len(LABELS), problem_type='multi_label_classification')
+    args = TrainingArguments(str(out), per_device_train_batch_size=16, per_device_eval_batch_size=64, learning_rate=1e-4, num_train_epochs=5,
+                             train_sampling_strategy='group_by_length', eval_strategy='epoch', save_strategy='epoch', save_total_limit=1,
+                             load_best_model_at_end=True, metric_for_best_model='macro_f1', logging_strategy='epoch', report_to='none',
+                             seed=seed, disable_tqdm=True)
+    trainer = Trainer(model=model, args=args, train_dataset=encoded(tok, train), eval_dataset=encoded(tok, valid),
+                      data_collator=DataCollatorWithPadding(tok), compute_metrics=macro_f1_at_half)
+    result = trainer.train()
+    scores = {name: multilabel_metrics(df[LABELS].to_numpy(), 1 / (1 + np.exp(-trainer.predict(encoded(tok, df)).predictions)), 0.5, LABELS)
+              for name, df in [('validation', valid), ('test', test), ('dev', dev)]}
+    record = dict(seed=seed, epochs=len([h for h in trainer.state.log_history if 'eval_macro_f1' in h]), best_checkpoint=trainer.state.best_model_checkpoint,
+                  train_seconds=result.metrics['train_runtime'], **scores)
+    _write_json(Path(out)/'metrics.json', record)
+    for ckpt in Path(out).glob('checkpoint-*'): shutil.rmtree(ckpt)
+    return record
 
 def package_run(path, frames, all_texts, epochs:int, out, device) -> dict:
     "Train with `fit` (the default recipe) and predict with `Predictor`; the same figures."
@@ -56,7 +85,18 @@ def package_run(path, frames, all_texts, epochs:int, out, device) -> dict:
     hist, fit_s, fit_mem = timed(device, fit, model.to(device), loaders['train'], loaders['valid'], cfg, False)
     predictor = Predictor.load(save_model(out, model, tok, LABELS), device)
     _, pred_s, pred_mem = timed(device, predictor.predict_proba, all_texts['text'].tolist())
-    return dict(fit_s=fit_s, fit_mem=fit_mem, f1=hist.best_val_f1, pred_s=pred_s, pred_mem=pred_mem)
+    return dict(fit_s=fit_s, fit_mem=fit_mem, f1=hist.best_val_f1, epochs=len(hist.epochs), pred_s=pred_s, pred_mem=pred_mem, precision=predictor.precision)
+
+def side(run, epochs:int, out:str) -> dict:
+    "One side's figures, from inside its own process, with that process's peak resident memory in GiB."
+    track_a, device = find_track_a(), default_device()
+    frames = dict(zip(['train', 'valid', 'test'], split_track_a(read_track_a(track_a))))
+    figures = run(minilm_path(), frames, read_track_a(track_a, drop_empty=False), epochs, out, device)
+    if device.type == 'cpu': figures['fit_mem'] = figures['pred_mem'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return figures
+
+def in_child(*args) -> dict:
+    with multiprocessing.get_context('spawn').Pool(1) as pool: return pool.apply(side, args)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -64,18 +104,20 @@ def main():
     a = p.parse_args()
     track_a = find_track_a()
     if track_a is None: sys.exit('track-a.csv not found (see README: getting the data)')
-    frames = dict(zip(['train', 'valid', 'test'], split_track_a(read_track_a(track_a))))
-    all_texts, device, work = read_track_a(track_a, drop_empty=False), default_device(), tempfile.mkdtemp()
-    peer = trainer_run(minilm_path(), frames, all_texts, a.epochs, work + '/trainer', device)
-    ours = package_run(minilm_path(), frames, all_texts, a.epochs, work + '/ours', device)
-    n_train, n_all = len(frames['train']) * a.epochs, len(all_texts)
-    rows = [('training samples/s (per epoch, with validation)', n_train / peer['fit_s'], n_train / ours['fit_s']),
-            (f'prediction texts/s ({n_all} texts)', n_all / peer['pred_s'], n_all / ours['pred_s']),
-            ('peak memory in training, GiB', peer['fit_mem'], ours['fit_mem']),
-            ('peak memory in prediction, GiB', peer['pred_mem'], ours['pred_mem'])]
-    print(f"{date.today()}, {device}, torch {torch.__version__}, all-MiniLM-L6-v2, {a.epochs} epochs: python bench/trainer.py --epochs {a.epochs}\n")
+    work, device = tempfile.mkdtemp(), default_device()
+    peer = in_child(trainer_run, a.epochs, work + '/trainer')
+    ours = in_child(package_run, a.epochs, work + '/ours')
+    n_train, n_all = len(split_track_a(read_track_a(track_a))[0]), len(read_track_a(track_a, drop_empty=False))
+    memory = [('peak memory, GiB (whole process)', peer['fit_mem'], ours['fit_mem'])] if device.type == 'cpu' else [
+              ('peak memory in training, GiB', peer['fit_mem'], ours['fit_mem']), ('peak memory in prediction, GiB', peer['pred_mem'], ours['pred_mem'])]
+    rows = [('training samples/s (per epoch, with validation)', n_train * peer['epochs'] / peer['fit_s'], n_train * ours['epochs'] / ours['fit_s']),
+            (f'prediction texts/s ({n_all} texts)', n_all / peer['pred_s'], n_all / ours['pred_s'])] + memory
+    cpu = platform.processor() or platform.machine()
+    print(f"{date.today()}, {device} ({torch.get_num_threads()} threads, {cpu}), torch {torch.__version__}, all-MiniLM-L6-v2, "
+          f"{a.epochs} epochs, emotion_nb precision {ours['precision']}: python bench/trainer.py --epochs {a.epochs}\n")
     print(f"| {'measure':<48} | {'Trainer':>9} | {'emotion_nb':>10} | {'ratio':>7} |\n|{'-'*50}|{'-'*11}|{'-'*12}|{'-'*9}|")
     for name, theirs, mine in rows: print(f"| {name:<48} | {theirs:9.2f} | {mine:10.2f} | {mine / theirs if 'memory' not in name else theirs / max(mine, 1e-9):6.2f}x |")
+    print(f"| {'epochs run':<48} | {peer['epochs']:9d} | {ours['epochs']:10d} |         |")
     print(f"| {'best validation macro-F1 (Trainer at 0.5)':<48} | {peer['f1']:9.3f} | {ours['f1']:10.3f} | {ours['f1'] - peer['f1']:+7.3f} |")
 
 if __name__ == '__main__': main()

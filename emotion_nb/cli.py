@@ -11,7 +11,7 @@ from pathlib import Path
 
 import emotion_nb
 from .data import EVAL_BATCH_SIZE, SPLITS, BadInputError, atomic_write, read_track_a
-from .evaluation import score_submission
+from .evaluation import PRECISIONS, score_submission
 from .inference import CHUNK_ROWS, Predictor, check_text_list, predict_csv
 from .model import POOLINGS
 from .pipeline import Interrupted, _write_json, train_run
@@ -29,7 +29,7 @@ def format_metrics(m:dict, title:str) -> str:
 def cmd_train(a) -> int:
     given = dict(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder, lr_head=a.lr_head,
                  patience=a.patience, seed=a.seed, split_seed=a.split_seed, split=a.split, labels=a.labels, pooling=a.pooling,
-                 pos_weight=a.pos_weight, thresholds=a.threshold, drop_empty=False if a.keep_empty else None)
+                 pos_weight=a.pos_weight, thresholds=a.threshold, precision=a.precision, drop_empty=False if a.keep_empty else None)
     cfg = recipe_config(a.recipe, **{k: v for k, v in given.items() if v is not None})
     r = train_run(a.data, a.out, cfg, progress=not a.quiet, resume=a.resume, valid=a.valid, test=a.test)
     if r is None: return 0  # a helper process of a multi-process run: the main process reports
@@ -39,7 +39,7 @@ def cmd_train(a) -> int:
     return 0
 
 def cmd_evaluate(a) -> int:
-    predictor = Predictor.load(a.model_dir, batch_size=a.batch_size)
+    predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision)
     m = predictor.evaluate(read_track_a(a.data, predictor.labels, a.drop_empty), a.threshold, progress=not a.quiet)
     if a.out: _write_json(a.out, m)
     print(format_metrics(m, str(a.data)))
@@ -54,7 +54,7 @@ def _write_csv(df, out):
 def cmd_predict(a) -> int:
     if a.format == 'semeval' and not a.csv: raise BadInputError("--format semeval needs --csv with an 'id' column")
     texts = None if a.csv else check_text_list(a.text)
-    predictor = Predictor.load(a.model_dir, batch_size=a.batch_size)
+    predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision)
     if a.csv: predict_csv(predictor, a.csv, a.out, a.format, a.threshold, a.chunk_rows, progress=not a.quiet)
     else: _write_csv(predictor.predict(texts, a.threshold, progress=not a.quiet), a.out)
     return 0
@@ -88,6 +88,8 @@ def _threshold_or_tune(s): return s if s == 'tune' else _threshold(s)
 
 def _label_list(s): return [l.strip() for l in s.split(',')]
 
+_PRECISION_HELP = "'fp32' (exact), 'bf16' (autocast) or 'auto': bf16 where the hardware computes it natively (default)"
+
 def make_parser() -> argparse.ArgumentParser:
     "The `emotion-nb` argument parser."
     d = recipe_config('default')
@@ -114,6 +116,7 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument('--pooling', choices=POOLINGS, help=f'default {d.pooling}')
     t.add_argument('--pos-weight', choices=POS_WEIGHTS, help=f"weight each label's positives against imbalance; default {d.pos_weight}")
     t.add_argument('--threshold', type=_threshold_or_tune, help=f"'tune' (per label, on validation) or one fixed decision threshold; default {d.thresholds}")
+    t.add_argument('--precision', choices=PRECISIONS, help=_PRECISION_HELP)
     t.add_argument('--keep-empty', action='store_true', help='keep rows with no emotion (the original drops them)')
     t.add_argument('--resume', action='store_true', help='continue the interrupted run in --out, with the settings it recorded')
     t.add_argument('--quiet', action='store_true', help='no progress bars')
@@ -124,6 +127,7 @@ def make_parser() -> argparse.ArgumentParser:
     e.add_argument('--out', type=Path, help='also write the metrics as JSON here')
     e.add_argument('--threshold', type=_threshold, help="one decision threshold instead of the model's own")
     e.add_argument('--batch-size', type=_positive_int, default=EVAL_BATCH_SIZE, help='texts per batch (length-sorted); larger is often faster on a GPU')
+    e.add_argument('--precision', choices=PRECISIONS, default='auto', help=_PRECISION_HELP)
     e.add_argument('--drop-empty', action='store_true', help='drop rows with no emotion first, as training does')
     e.add_argument('--quiet', action='store_true')
     e.set_defaults(func=cmd_evaluate)
@@ -137,6 +141,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="'table': text, 0/1 labels and probabilities; 'semeval': the task's submission file (id and capitalised labels)")
     r.add_argument('--threshold', type=_threshold, help="one decision threshold instead of the model's own")
     r.add_argument('--batch-size', type=_positive_int, default=EVAL_BATCH_SIZE, help='texts per batch (length-sorted); larger is often faster on a GPU')
+    r.add_argument('--precision', choices=PRECISIONS, default='auto', help=_PRECISION_HELP)
     r.add_argument('--chunk-rows', type=_positive_int, default=CHUNK_ROWS, help='with --csv, rows read, predicted and written at a time (memory holds one chunk)')
     r.add_argument('--quiet', action='store_true')
     r.set_defaults(func=cmd_predict)

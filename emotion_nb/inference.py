@@ -20,7 +20,7 @@ import emotion_nb
 from tqdm.auto import tqdm
 
 from .data import EVAL_BATCH_SIZE, BadInputError, EmotionDataset, atomic_dir, atomic_write, check_texts, csv_chunks, eval_loader
-from .evaluation import bce_loss, binarize, multilabel_metrics, predict_logits, sigmoid
+from .evaluation import bce_loss, binarize, model_device, multilabel_metrics, predict_logits, resolve_precision, sigmoid
 from .hf import EmotionNBConfig, EmotionNBForSequenceClassification
 from .model import EmotionClassifier
 from .processes import default_device
@@ -101,19 +101,20 @@ def check_text_list(texts) -> list:
 
 class Predictor:
     "Emotion probabilities and labels for texts, from a saved model directory."
-    def __init__(self, model, tokenizer, meta:dict, batch_size:int=EVAL_BATCH_SIZE):
+    def __init__(self, model, tokenizer, meta:dict, batch_size:int=EVAL_BATCH_SIZE, precision:str='auto'):
         self.model, self.tokenizer, self.meta, self.batch_size = model, tokenizer, meta, batch_size
+        self.precision = resolve_precision(precision, model_device(model))
         self.labels, self.thresholds = meta['labels'], np.array([meta['thresholds'][l] for l in meta['labels']])
 
     @classmethod
-    def load(cls, path, device=None, batch_size:int=EVAL_BATCH_SIZE):
-        "A `Predictor` for the model directory `path`."
-        return cls(*load_model(path, device), batch_size=batch_size)
+    def load(cls, path, device=None, batch_size:int=EVAL_BATCH_SIZE, precision:str='auto'):
+        "A `Predictor` for the model directory `path`, predicting at `precision` (`auto`: bf16 where the hardware has it)."
+        return cls(*load_model(path, device), batch_size=batch_size, precision=precision)
 
     def logits(self, texts, progress:bool=False) -> np.ndarray:
         "Logits for each text, one column per label."
         ds = EmotionDataset(check_text_list(texts), None, self.tokenizer, self.meta['max_len'])
-        return predict_logits(self.model, eval_loader(ds, self.tokenizer.pad_token_id, self.batch_size), progress)
+        return predict_logits(self.model, eval_loader(ds, self.tokenizer.pad_token_id, self.batch_size), progress, self.precision)
 
     def predict_proba(self, texts, progress:bool=False) -> np.ndarray:
         "Probability of each label for each text."

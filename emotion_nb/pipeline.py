@@ -14,7 +14,7 @@ import torch
 
 import emotion_nb
 from .data import BadInputError, atomic_write, file_labels, label_columns, read_track_a, split_track_a
-from .evaluation import binarize, multilabel_metrics, predict_logits, sigmoid, bce_loss, tune_thresholds
+from .evaluation import binarize, multilabel_metrics, predict_logits, resolve_precision, sigmoid, bce_loss, tune_thresholds
 from .inference import save_model, saved_weights
 from .model import build_classifier
 from .processes import Processes
@@ -136,14 +136,15 @@ def _new_record(cfg:TrainConfig, procs:Processes, data, frames:dict, labels:list
     "The `metrics.json` of a run that has just started."
     rows_used = sum(len(f) for part, f in frames.items() if part not in given)
     files = {part: dict(path=str(p), sha256=_sha256(p)) for part, p in given.items()}
-    return dict(status='training', config=cfg.to_dict(), labels=labels, environment=_environment(procs),
+    return dict(status='training', config=cfg.to_dict(), labels=labels,
+                environment=_environment(procs) | dict(precision=resolve_precision(cfg.precision, procs.device)),
                 data=dict(path=str(data), sha256=_sha256(data), rows_used=rows_used, **{f'{k}_rows': len(v) for k, v in frames.items()}, **files))
 
 def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainConfig, labels:list, record:dict) -> dict:
     "Score the kept model on validation and test, then write its directory, plots and the final `metrics.json`."
     from emotion_nb.plots import plot_confusion, plot_history, plot_roc
     import matplotlib.pyplot as plt
-    scores = {split: (loaders[split].dataset.labels.numpy(), predict_logits(model, loaders[split])) for split in ('valid', 'test')}
+    scores = {split: (loaders[split].dataset.labels.numpy(), predict_logits(model, loaders[split], precision=cfg.precision)) for split in ('valid', 'test')}
     thresholds = _thresholds(cfg, scores['valid'][0], sigmoid(scores['valid'][1]))
     metrics = {split: multilabel_metrics(y, sigmoid(lg), thresholds, labels, loss=bce_loss(lg, y)) for split, (y, lg) in scores.items()}
     record.update(status='done', history=hist.epochs, best_epoch=hist.best_epoch, stopped_early=hist.stopped_early,

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['POS_WEIGHTS', 'STOP_ON', 'RECIPES', 'TrainConfig', 'recipe_config', 'set_seed', 'make_loaders', 'make_optimizer',
            'make_scheduler', 'positive_weights', 'train_epoch', 'validate', 'History', 'rng_state', 'set_rng_state',
-           'fit']
+           'BestWeights', 'fit']
 
 # %% ../nbs/03_training.ipynb #039d7fc7
-import random, time
+import random, tempfile, time
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
@@ -182,11 +182,16 @@ def set_rng_state(state:dict, loader=None):
     if state['loader'] is not None and getattr(loader, 'generator', None) is not None: loader.generator.set_state(state['loader'])
 
 # %% ../nbs/03_training.ipynb #a8633738
-def _copy_state(weights:dict, into:dict|None=None) -> dict:
-    "A CPU copy of `weights`, written into the tensors of `into` if given, so that two copies never coexist."
-    if into is None or into.keys() != weights.keys(): return {k: v.detach().to('cpu', copy=True) for k, v in weights.items()}
-    for k, v in weights.items(): into[k].copy_(v.detach())
-    return into
+class BestWeights:
+    "The best weights so far, kept in a temporary file (deleted with this object) so that they cost no RAM nor GPU memory."
+    def __init__(self): self.file = None
+    def keep(self, weights:dict):
+        "Keep `weights` in place of any kept before."
+        self.file = self.file or tempfile.NamedTemporaryFile(prefix='emotion_nb-best-', suffix='.pt')
+        torch.save({k: v.detach().cpu() for k, v in weights.items()}, self.file.name)
+    def load(self) -> dict|None:
+        "The kept weights, mapped from the file rather than read into memory, or None if none were kept."
+        return None if self.file is None else torch.load(self.file.name, map_location='cpu', weights_only=True, mmap=True)
 
 def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch=None, resume:dict|None=None, processes:Processes|None=None) -> History:
     "Train `model` as `cfg` says (continuing from `resume` if given), keep its best weights by validation macro-F1, and return the `History`."
@@ -196,11 +201,12 @@ def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch
     procs.shard_model(model)
     optimizer = make_optimizer(model, cfg)
     scheduler = make_scheduler(optimizer, cfg, len(train_dl))
-    hist, best_loss, bad_epochs, best_state = History(), float('inf'), 0, None
+    hist, best_loss, bad_epochs, best = History(), float('inf'), 0, BestWeights()
     pos_weight = positive_weights(train_dl.dataset.labels, cfg.pos_weight)
     if pos_weight is not None: pos_weight = pos_weight.to(next(model.parameters()).device)
     if resume:
-        hist, best_loss, bad_epochs, best_state = History(**resume['history']), resume['best_loss'], resume['bad_epochs'], resume['best_model']
+        hist, best_loss, bad_epochs = History(**resume['history']), resume['best_loss'], resume['bad_epochs']
+        best.keep(resume['best_model'])
         apply_stage(model, stage_at(cfg.unfreeze, len(hist.epochs) - 1))  # trainable as when the optimizer state was saved
         procs.load_state_dict(model, resume['model']); procs.load_optimizer_state(model, optimizer, resume['optimizer'])
         scheduler.load_state_dict(resume['scheduler'])
@@ -228,7 +234,7 @@ def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch
         better_f1, better_loss = vl_f1 > hist.best_val_f1, vl_loss < best_loss
         if better_f1:
             hist.best_epoch, hist.best_val_f1 = epoch + 1, vl_f1
-            best_state = _copy_state(weights, best_state)
+            best.keep(weights)
         if better_loss: best_loss = vl_loss
         bad_epochs = 0 if (better_f1 if cfg.stop_on == 'f1' else better_loss) else bad_epochs + 1
         hist.stopped_early = bad_epochs >= cfg.patience
@@ -238,5 +244,5 @@ def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch
         if hist.stopped_early:
             if progress: tqdm.write(f"early stop: validation {cfg.stop_on} has not improved for {cfg.patience} epochs")
             break
-    procs.load_state_dict(model, best_state)
+    procs.load_state_dict(model, best.load())
     return hist

@@ -10,12 +10,12 @@ import argparse, json, sys
 from pathlib import Path
 
 import emotion_nb
-from .data import EVAL_BATCH_SIZE, SPLITS, BadInputError, atomic_write, read_track_a
+from .data import EVAL_BATCH_SIZE, SPLITS, BadInputError, read_track_a
 from .evaluation import PRECISIONS, score_submission
-from .inference import CHUNK_ROWS, Predictor, check_text_list, predict_csv
+from .inference import CHUNK_ROWS, Predictor, check_text_list, csv_output, predict_csv
 from .model import POOLINGS
 from .pipeline import Interrupted, _write_json, train_run
-from .training import POS_WEIGHTS, RECIPES, recipe_config
+from .training import POS_WEIGHTS, RECIPES, STOP_ON, recipe_config
 
 # %% ../nbs/07_cli.ipynb #63b5ad59
 def format_metrics(m:dict, title:str) -> str:
@@ -28,7 +28,7 @@ def format_metrics(m:dict, title:str) -> str:
 # %% ../nbs/07_cli.ipynb #a85689e5
 def cmd_train(a) -> int:
     given = dict(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder, lr_head=a.lr_head,
-                 patience=a.patience, seed=a.seed, split_seed=a.split_seed, split=a.split, labels=a.labels, pooling=a.pooling,
+                 patience=a.patience, stop_on=a.stop_on, seed=a.seed, split_seed=a.split_seed, split=a.split, labels=a.labels, pooling=a.pooling,
                  pos_weight=a.pos_weight, thresholds=a.threshold, precision=a.precision, drop_empty=False if a.keep_empty else None)
     cfg = recipe_config(a.recipe, **{k: v for k, v in given.items() if v is not None})
     r = train_run(a.data, a.out, cfg, progress=not a.quiet, resume=a.resume, valid=a.valid, test=a.test)
@@ -45,18 +45,14 @@ def cmd_evaluate(a) -> int:
     print(format_metrics(m, str(a.data)))
     return 0
 
-def _write_csv(df, out):
-    "Write `df` to the file `out` atomically, or to standard output if `out` is None."
-    if out is None: df.to_csv(sys.stdout, index=False)
-    else:
-        with atomic_write(out, newline='') as f: df.to_csv(f, index=False)
 
 def cmd_predict(a) -> int:
     if a.format == 'semeval' and not a.csv: raise BadInputError("--format semeval needs --csv with an 'id' column")
     texts = None if a.csv else check_text_list(a.text)
     predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision)
     if a.csv: predict_csv(predictor, a.csv, a.out, a.format, a.threshold, a.chunk_rows, progress=not a.quiet)
-    else: _write_csv(predictor.predict(texts, a.threshold, progress=not a.quiet), a.out)
+    else:
+        with csv_output(a.out) as f: predictor.predict(texts, a.threshold, progress=not a.quiet).to_csv(f, index=False)
     return 0
 
 def cmd_score(a) -> int:
@@ -107,6 +103,7 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument('--lr-encoder', type=float, help=f'default {d.lr_encoder}')
     t.add_argument('--lr-head', type=float, help=f'default {d.lr_head}')
     t.add_argument('--patience', type=int, help=f'default {d.patience}')
+    t.add_argument('--stop-on', choices=STOP_ON, help=f"the validation score early stopping watches: 'loss' or macro-F1 ('f1'); default {d.stop_on}")
     t.add_argument('--seed', type=int, help=f'default {d.seed}')
     t.add_argument('--split-seed', type=int, help='seed of the train/validation/test split, if not --seed')
     t.add_argument('--split', choices=SPLITS, help="the 75/15/10 split: 'random' (the original's, the default) or 'iterative' (multi-label stratified)")

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['MODEL_FILES', 'CHUNK_ROWS', 'model_config', 'save_model', 'saved_weights', 'load_model', 'check_text_list',
-           'Predictor', 'predict_csv']
+           'Predictor', 'csv_output', 'predict_csv']
 
 # %% ../nbs/06_inference.ipynb #5b84cb88
 import json, os, sys, time
@@ -154,6 +154,10 @@ def _predicted(predictor, chunk, format:str, thresholds):
     if 'id' in chunk.columns: df.insert(0, 'id', chunk['id'].to_numpy())
     return df
 
+def csv_output(out=None):
+    "A text file to write CSV into: `out`, written atomically, or standard output if `out` is None."
+    return atomic_write(out, newline='') if out else nullcontext(sys.stdout)
+
 def predict_csv(predictor:Predictor,
                 src,                         # A CSV with a `text` column (and usually `id`)
                 out=None,                    # The CSV to write; standard output if None
@@ -165,7 +169,7 @@ def predict_csv(predictor:Predictor,
     "Predict every row of the CSV `src`, a chunk at a time, into `out`: memory stays bounded and the file is written whole or not at all."
     if format not in ('table', 'semeval'): raise BadInputError(f"format must be 'table' or 'semeval', not {format!r}")
     size, rows, start = os.path.getsize(src) if Path(src).is_file() else 0, 0, time.perf_counter()
-    with (atomic_write(out, newline='') if out else nullcontext(sys.stdout)) as f, \
+    with csv_output(out) as f, \
          tqdm(total=size, unit='B', unit_scale=True, desc='predict', disable=not progress, delay=1) as bar:  # no bar before a quick one-line error
         for chunk, read in csv_chunks(src, chunk_rows):
             if chunk.empty: raise BadInputError(f"{src}: no data rows, only a header")

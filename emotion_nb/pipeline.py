@@ -121,7 +121,8 @@ def model_card(record:dict) -> str:
         f"AdamW with learning rates {cfg['lr_encoder']} (encoder) and {cfg['lr_head']} (head), {cfg['warmup']:.0%} warmup, "
         f"up to {cfg['epochs']} epochs with early stopping (patience {cfg['patience']}); the epoch kept ({record['best_epoch']} of "
         f"{len(record['history'])}) had the best validation macro-F1. Thresholds: {cfg['thresholds']}. Seed {cfg['seed']}, "
-        f"{cfg['split']} split. Training took {record['train_seconds']:.0f} s on {record['environment']['device']}.", '',
+        f"{cfg['split']} split. Training took {record['train_seconds']:.0f} s on {record['environment']['device']} "
+        f"at {record['environment'].get('precision', 'fp32')} precision.", '',
         '## Evaluation', '', '| rows | texts | macro-F1 | micro-F1 | exact match | hamming loss |', '|---|---|---|---|---|---|',
         _metrics_row('validation', record['validation']), _metrics_row('test', record['test']), '',
         'Validation chose the kept epoch and the thresholds, so its figures flatter; the test rows are the honest ones.', '',

@@ -263,5 +263,6 @@ d = { 'settings': { 'branch': 'main',
                                      'emotion_nb.training.rng_state': ('training.html#rng_state', 'emotion_nb/training.py'),
                                      'emotion_nb.training.set_rng_state': ('training.html#set_rng_state', 'emotion_nb/training.py'),
                                      'emotion_nb.training.set_seed': ('training.html#set_seed', 'emotion_nb/training.py'),
+                                     'emotion_nb.training.symmetric_kl': ('training.html#symmetric_kl', 'emotion_nb/training.py'),
                                      'emotion_nb.training.train_epoch': ('training.html#train_epoch', 'emotion_nb/training.py'),
                                      'emotion_nb.training.validate': ('training.html#validate', 'emotion_nb/training.py')}}}

@@ -27,7 +27,7 @@ def format_metrics(m:dict, title:str) -> str:
 
 # %% ../nbs/07_cli.ipynb #a85689e5
 def cmd_train(a) -> int:
-    given = dict(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder, lr_head=a.lr_head, layer_decay=a.layer_decay,
+    given = dict(model=a.model, epochs=a.epochs, batch_size=a.batch_size, max_len=a.max_len, lr_encoder=a.lr_encoder, lr_head=a.lr_head, layer_decay=a.layer_decay, rdrop=a.rdrop,
                  patience=a.patience, stop_on=a.stop_on, seed=a.seed, split_seed=a.split_seed, split=a.split, labels=a.labels, pooling=a.pooling,
                  pos_weight=a.pos_weight, thresholds=a.threshold, precision=a.precision, drop_empty=False if a.keep_empty else None)
     cfg = recipe_config(a.recipe, **{k: v for k, v in given.items() if v is not None})
@@ -102,6 +102,7 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument('--max-len', type=int, help=f'default {d.max_len}')
     t.add_argument('--lr-encoder', type=float, help=f'default {d.lr_encoder}')
     t.add_argument('--lr-head', type=float, help=f'default {d.lr_head}')
+    t.add_argument('--rdrop', type=float, help=f"R-Drop: two dropout passes per batch, this weight on the divergence between them; default {d.rdrop} (one pass)")
     t.add_argument('--layer-decay', type=float, help=f"each encoder layer's learning rate as a share of the one above's (layer-wise decay); default {d.layer_decay}")
     t.add_argument('--patience', type=int, help=f'default {d.patience}')
     t.add_argument('--stop-on', choices=STOP_ON, help=f"the validation score early stopping watches: 'loss' or macro-F1 ('f1'); default {d.stop_on}")

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['POS_WEIGHTS', 'STOP_ON', 'RECIPES', 'TrainConfig', 'recipe_config', 'set_seed', 'make_loaders', 'layer_depths',
-           'make_optimizer', 'make_scheduler', 'positive_weights', 'train_epoch', 'validate', 'History', 'rng_state',
-           'set_rng_state', 'BestWeights', 'fit']
+           'make_optimizer', 'make_scheduler', 'positive_weights', 'symmetric_kl', 'train_epoch', 'validate', 'History',
+           'rng_state', 'set_rng_state', 'BestWeights', 'fit']
 
 # %% ../nbs/03_training.ipynb #039d7fc7
 import random, tempfile, time
@@ -43,6 +43,7 @@ class TrainConfig:
     epochs:int = 10
     warmup:float = 0.1             # Share of all steps spent warming the learning rate up from 0
     patience:int = 2               # Epochs without a better validation score before stopping
+    rdrop:float = 0.0              # R-Drop: weight of the symmetric KL between two dropout passes over each batch; 0: one pass
     stop_on:str = 'loss'           # The score early stopping watches: validation `loss` (the original's) or macro-`f1`
     unfreeze:dict = field(default_factory=lambda: dict(SEED_SCHEDULE))
     seed:int = 42
@@ -60,7 +61,7 @@ class TrainConfig:
         for name, ok, want in [('epochs', self.epochs >= 1, 'at least 1'), ('batch_size', self.batch_size >= 1, 'at least 1'),
                                ('eval_batch_size', self.eval_batch_size >= 1, 'at least 1'), ('max_len', self.max_len >= 2, 'at least 2'),
                                ('lr_encoder', self.lr_encoder > 0, 'positive'), ('lr_head', self.lr_head > 0, 'positive'),
-                               ('layer_decay', 0 < self.layer_decay <= 1, 'in (0, 1]'),
+                               ('layer_decay', 0 < self.layer_decay <= 1, 'in (0, 1]'), ('rdrop', self.rdrop >= 0, 'zero or more'),
                                ('weight_decay', self.weight_decay >= 0, 'zero or more'), ('warmup', 0 <= self.warmup < 1, 'in [0, 1)'),
                                ('patience', self.patience >= 1, 'at least 1'), ('dropout', 0 <= self.dropout < 1, 'in [0, 1)'),
                                ('pooling', self.pooling in POOLINGS, f"one of {', '.join(POOLINGS)}"),
@@ -140,15 +141,23 @@ def positive_weights(labels, how:str='none') -> torch.Tensor|None:
     return w.sqrt() if how == 'sqrt' else w
 
 # %% ../nbs/03_training.ipynb #dd7ac0b8
-def train_epoch(model, loader, optimizer, scheduler, progress:bool=True, pos_weight=None, precision:str='auto') -> tuple:
-    "One pass of training over `loader` (BCE, positives weighted by `pos_weight`, forward passes at `precision`); returns the mean batch loss and the 0/1 labels and probabilities seen."
+def symmetric_kl(logits_a:torch.Tensor, logits_b:torch.Tensor) -> torch.Tensor:
+    "KL(a||b) + KL(b||a) between the independent Bernoulli label distributions of two sets of logits, averaged over texts and labels."
+    return ((torch.sigmoid(logits_a) - torch.sigmoid(logits_b)) * (logits_a - logits_b)).mean()
+
+def train_epoch(model, loader, optimizer, scheduler, progress:bool=True, pos_weight=None, precision:str='auto', rdrop:float=0.0) -> tuple:
+    "One pass of training over `loader` (BCE, positives weighted by `pos_weight`, forward passes at `precision`, R-Drop if `rdrop`); returns the mean batch loss and the 0/1 labels and probabilities seen."
     model.train()
     device = next(model.parameters()).device
     losses, ys, ps = [], [], []
+    bce = lambda logits, y: torch.nn.functional.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight)
     for batch in tqdm(loader, desc='train', leave=False, disable=not progress):
-        y = batch['labels'].to(device)
-        with autocast(device, precision): logits = model(*to_device(batch, device))
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y, pos_weight=pos_weight)
+        y, inputs = batch['labels'].to(device), to_device(batch, device)
+        with autocast(device, precision): logits = model(*inputs).float()
+        loss = bce(logits, y)
+        if rdrop:
+            with autocast(device, precision): again = model(*inputs).float()
+            loss = (loss + bce(again, y)) / 2 + rdrop * symmetric_kl(logits, again)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step(); scheduler.step()
@@ -229,7 +238,7 @@ def fit(model, train_dl, valid_dl, cfg:TrainConfig, progress:bool=True, on_epoch
             apply_stage(model, stage)
             stepper, wrapped_stage = procs.wrap(model), stage
         if hasattr(train_dl.batch_sampler, 'set_epoch'): train_dl.batch_sampler.set_epoch(epoch)
-        tr_loss, y, probs = procs.gather(*train_epoch(stepper, train_dl, optimizer, scheduler, progress, pos_weight, cfg.precision))
+        tr_loss, y, probs = procs.gather(*train_epoch(stepper, train_dl, optimizer, scheduler, progress, pos_weight, cfg.precision, cfg.rdrop))
         train_seconds = time.perf_counter() - start
         tr_pred = binarize(probs)
         vl_loss, vl_acc, vl_f1, vl_probs = validate(model, valid_dl, procs, cfg.precision)

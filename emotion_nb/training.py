@@ -117,11 +117,12 @@ def layer_depths(encoder:torch.nn.Module) -> dict:
 
 def make_optimizer(model:torch.nn.Module, cfg:TrainConfig) -> AdamW:
     "AdamW with the encoder's top layer at `lr_encoder`, each layer below at `layer_decay` times the one above, and everything else (the head) at `lr_head`."
-    depth, depths = layer_depths(model.encoder) if cfg.layer_decay < 1 else {}, {}
-    for name, p in model.encoder.named_parameters(): depths.setdefault(depth.get(name, 0), []).append(p)
-    ids = {id(p) for p in model.encoder.parameters()}
+    depth = layer_depths(model.encoder) if cfg.layer_decay < 1 else {}
+    by_depth = {}
+    for name, p in model.encoder.named_parameters(): by_depth.setdefault(depth.get(name, 0), []).append(p)
+    groups = [{'params': ps, 'lr': cfg.lr_encoder * cfg.layer_decay ** d} for d, ps in sorted(by_depth.items())]
+    ids = {id(p) for g in groups for p in g['params']}
     rest = [p for p in model.parameters() if id(p) not in ids]
-    groups = [{'params': ps, 'lr': cfg.lr_encoder * cfg.layer_decay ** d} for d, ps in sorted(depths.items())]
     fused = {'fused': True} if next(model.parameters()).device.type in ('cpu', 'cuda') else {}
     return AdamW([*groups, {'params': rest, 'lr': cfg.lr_head}], weight_decay=cfg.weight_decay, **fused)
 

@@ -1,0 +1,88 @@
+"""Weight averaging, one of issue 12's candidates, against the default recipe in the same run: all-MiniLM-L6-v2 on one
+seed's 75/15/10 split of `track-a.csv`, scored on its internal test split and on `dev.csv`. Prints the figures.
+
+    python bench/averaging.py --seed 42
+
+One run of the default recipe, trained for all its 5 epochs (no early stopping, so that every epoch is there to average),
+gives three models:
+- `best epoch`: the epoch with the best validation macro-F1, the one `fit` keeps, the baseline;
+- `EMA 0.99`: an exponential moving average of the weights, updated after every optimizer step; with decay 0.99 it
+  reaches back about 100 steps, under one epoch of 120. Its best epoch by validation macro-F1 is kept, as for the baseline;
+- `SWA, epochs 3-5`: the plain mean of the weights at the ends of epochs 3, 4 and 5, with no choice made on validation.
+Every model decides at 0.5, as the default recipe does. `averaging_rows(seed, out)` gives `08_experiments` its rows.
+
+The averages are taken outside the package, by a hook on the optimizer's steps and `fit`'s `on_epoch`: they did not win,
+so the package has no option for them.
+"""
+import argparse, json, sys
+from pathlib import Path
+
+import torch
+from torch.optim.optimizer import register_optimizer_step_post_hook
+
+from emotion_nb.data import find_track_a, read_track_a
+from emotion_nb.evaluation import multilabel_metrics, predict_logits, sigmoid
+from emotion_nb.model import build_classifier
+from emotion_nb.pipeline import _write_json, run_frames
+from emotion_nb.training import fit, make_loaders, recipe_config, set_seed
+
+EMA_DECAY, SWA_EPOCHS = 0.99, (3, 4, 5)
+
+def track_ema(model, decay:float=EMA_DECAY) -> tuple:
+    "A float copy of `model`'s weights that every optimizer step moves `1 - decay` of the way to the new weights; and the hook's handle."
+    shadow = {k: v.detach().clone().float() for k, v in model.state_dict().items()}
+    @torch.no_grad()
+    def update(optimizer, args, kwargs):
+        for k, v in model.state_dict().items():
+            if v.is_floating_point(): shadow[k].mul_(decay).add_(v.float(), alpha=1 - decay)
+    return shadow, register_optimizer_step_post_hook(update)
+
+def mean_weights(weights:list) -> dict:
+    "The element-wise mean of several state dicts."
+    return {k: sum(w[k].float() for w in weights) / len(weights) for k in weights[0]}
+
+def scored(model, loaders:dict, labels:list, weights:dict|None=None) -> dict:
+    "Every metric at 0.5 on each of `loaders`, of `model` holding `weights` if given."
+    if weights is not None: model.load_state_dict(weights)
+    return {split: multilabel_metrics(dl.dataset.labels.numpy(), sigmoid(predict_logits(model, dl)), 0.5, labels) for split, dl in loaders.items()}
+
+def averaging_rows(seed:int, out) -> dict:
+    "Train the default recipe for 5 epochs on `seed`'s split, and score its best epoch, its EMA and its SWA; writes and returns `out/metrics.json`."
+    cfg = recipe_config('default', model='minilm', seed=seed, patience=99)
+    frames, labels = run_frames(find_track_a(), cfg)
+    frames['dev'] = read_track_a(find_track_a('dev.csv'), labels, drop_empty=False)
+    set_seed(cfg.seed)
+    model, tok = build_classifier(cfg.model, len(labels), cfg.dropout, cfg.pooling)
+    loaders = make_loaders(tok, frames, cfg)
+    shadow, hook = track_ema(model)
+    ends, emas = {}, {}
+    def keep(hist, state, val_probs):
+        ends[len(hist.epochs)] = {k: v.detach().clone() for k, v in state['model'].items()}
+        emas[len(hist.epochs)] = {k: v.clone() for k, v in shadow.items()}
+    try: hist = fit(model, loaders['train'], loaders['valid'], cfg, progress=False, on_epoch=keep)
+    finally: hook.remove()
+    seconds = sum(e['seconds'] for e in hist.epochs)
+    scoring = {k: loaders[k] for k in ('valid', 'test', 'dev')}
+    rows = {'best epoch': dict(epochs=hist.best_epoch, **scored(model, scoring, labels))}
+    ema_val_f1 = {e: scored(model, {'valid': loaders['valid']}, labels, w)['valid']['macro_f1'] for e, w in emas.items()}
+    best_ema = max(ema_val_f1, key=ema_val_f1.get)
+    rows[f'EMA {EMA_DECAY}'] = dict(epochs=best_ema, **scored(model, scoring, labels, emas[best_ema]))
+    rows[f'SWA, epochs {SWA_EPOCHS[0]}-{SWA_EPOCHS[-1]}'] = dict(epochs=len(hist.epochs), **scored(model, scoring, labels, mean_weights([ends[e] for e in SWA_EPOCHS])))
+    record = dict(seed=seed, train_seconds=seconds, history=hist.epochs, rows=rows)
+    _write_json(Path(out)/'metrics.json', record)
+    return record
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--out', default='runs/averaging-seed{seed}', help='directory for metrics.json')
+    a = p.parse_args()
+    if find_track_a() is None or find_track_a('dev.csv') is None: sys.exit('track-a.csv or dev.csv not found (see README: getting the data)')
+    record = averaging_rows(a.seed, a.out.format(seed=a.seed))
+    print(f"seed {a.seed}, all-MiniLM-L6-v2, the default recipe for 5 epochs ({record['train_seconds']:.0f} s): python bench/averaging.py --seed {a.seed}\n")
+    print(f"| {'model':<16} | epoch | val F1 | test F1 | dev F1 | test exact | dev exact |\n|{'-'*18}|-------|--------|---------|--------|------------|-----------|")
+    for name, r in record['rows'].items():
+        print(f"| {name:<16} | {r['epochs']:5d} | {r['valid']['macro_f1']:6.3f} | {r['test']['macro_f1']:7.3f} | {r['dev']['macro_f1']:6.3f} "
+              f"| {r['test']['exact_match']:10.3f} | {r['dev']['exact_match']:9.3f} |")
+
+if __name__ == '__main__': main()

@@ -14,7 +14,7 @@ Every model decides at 0.5, as the default recipe does. `averaging_rows(seed, ou
 The averages are taken outside the package, by a hook on the optimizer's steps and `fit`'s `on_epoch`: they did not win,
 so the package has no option for them.
 """
-import argparse, json, sys
+import argparse, sys
 from pathlib import Path
 
 import torch
@@ -57,8 +57,9 @@ def averaging_rows(seed:int, out) -> dict:
     shadow, hook = track_ema(model)
     ends, emas = {}, {}
     def keep(hist, state, val_probs):
-        ends[len(hist.epochs)] = {k: v.detach().clone() for k, v in state['model'].items()}
-        emas[len(hist.epochs)] = {k: v.clone() for k, v in shadow.items()}
+        epoch = len(hist.epochs)
+        if epoch in SWA_EPOCHS: ends[epoch] = {k: v.detach().clone() for k, v in state['model'].items()}
+        emas[epoch] = {k: v.clone() for k, v in shadow.items()}
     try: hist = fit(model, loaders['train'], loaders['valid'], cfg, progress=False, on_epoch=keep)
     finally: hook.remove()
     seconds = sum(e['seconds'] for e in hist.epochs)
@@ -67,7 +68,7 @@ def averaging_rows(seed:int, out) -> dict:
     ema_val_f1 = {e: scored(model, {'valid': loaders['valid']}, labels, w)['valid']['macro_f1'] for e, w in emas.items()}
     best_ema = max(ema_val_f1, key=ema_val_f1.get)
     rows[f'EMA {EMA_DECAY}'] = dict(epochs=best_ema, **scored(model, scoring, labels, emas[best_ema]))
-    rows[f'SWA, epochs {SWA_EPOCHS[0]}-{SWA_EPOCHS[-1]}'] = dict(epochs=len(hist.epochs), **scored(model, scoring, labels, mean_weights([ends[e] for e in SWA_EPOCHS])))
+    rows[f'SWA, epochs {SWA_EPOCHS[0]}-{SWA_EPOCHS[-1]}'] = dict(epochs=len(hist.epochs), **scored(model, scoring, labels, mean_weights(list(ends.values()))))
     record = dict(seed=seed, train_seconds=seconds, history=hist.epochs, rows=rows)
     _write_json(Path(out)/'metrics.json', record)
     return record

@@ -183,7 +183,8 @@ def main(argv=None):
     print(f"emotion_nb fit: {len(fast_hist)} epochs in {fast_fit_s:.1f} s", flush=True)
 
     predictor = Predictor.load(save_model(workdir/'model', model, tok, LABELS, 0.5, cfg.max_len), device)
-    slow_probs, slow_pred_s, slow_pred_mem = timed(device, seed_predict, predictor.model, predictor.tokenizer, all_texts, device)
+    exact = Predictor.load(workdir/'model', device, precision='fp32')  # the original loop knows only float32
+    slow_probs, slow_pred_s, slow_pred_mem = timed(device, seed_predict, exact.model, exact.tokenizer, all_texts, device)
     fast_probs, fast_pred_s, fast_pred_mem = timed(device, predictor.predict_proba, all_texts)
     max_diff = float(np.abs(slow_probs - fast_probs).max())
 

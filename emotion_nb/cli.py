@@ -12,10 +12,12 @@ from pathlib import Path
 import emotion_nb
 from .data import EVAL_BATCH_SIZE, SPLITS, BadInputError, read_track_a
 from .evaluation import PRECISIONS, score_submission
-from .inference import CHUNK_ROWS, Predictor, check_text_list, csv_output, predict_csv
+from .corpus import CHUNK_ROWS, RunFailed, predict_file, write_frame
+from .inference import Predictor, check_text_list
 from .model import POOLINGS
 from .pipeline import Interrupted, _write_json, train_run
-from .training import POS_WEIGHTS, RECIPES, STOP_ON, recipe_config
+from .processes import Processes
+from .training import POS_WEIGHTS, RECIPE_ALIASES, RECIPES, STOP_ON, recipe_config
 
 # %% ../nbs/07_cli.ipynb #63b5ad59
 def format_metrics(m:dict, title:str) -> str:
@@ -47,12 +49,12 @@ def cmd_evaluate(a) -> int:
 
 
 def cmd_predict(a) -> int:
-    if a.format == 'semeval' and not a.csv: raise BadInputError("--format semeval needs --csv with an 'id' column")
-    texts = None if a.csv else check_text_list(a.text)
-    predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision)
-    if a.csv: predict_csv(predictor, a.csv, a.out, a.format, a.threshold, a.chunk_rows, progress=not a.quiet)
-    else:
-        with csv_output(a.out) as f: predictor.predict(texts, a.threshold, progress=not a.quiet).to_csv(f, index=False)
+    if a.input is None and a.format == 'semeval': raise BadInputError("--format semeval needs --input with an id column")
+    texts = None if a.input else check_text_list(a.text)
+    procs = Processes.launched()
+    predictor = Predictor.load(a.model_dir, procs.device, batch_size=a.batch_size, precision=a.precision)
+    if a.input: predict_file(predictor, a.input, a.out, a.format, a.threshold, a.chunk_rows, a.text_column, a.id_column, a.resume, not a.quiet, procs)
+    else: write_frame(predictor.predict(texts, a.threshold, progress=not a.quiet), a.out)
     return 0
 
 def cmd_score(a) -> int:
@@ -95,7 +97,8 @@ def make_parser() -> argparse.ArgumentParser:
     t = sub.add_parser('train', help='fine-tune an encoder on a labelled CSV')
     t.add_argument('data', type=Path, help='CSV of id,text and one 0/1 column per label, e.g. id,text,anger,fear,joy,sadness,surprise')
     t.add_argument('--out', type=Path, required=True, help='directory for model/, metrics.json and plots/')
-    t.add_argument('--recipe', choices=list(RECIPES), default='default', help="'default', or 'seed' for the original notebook's recipe; the options below change it")
+    t.add_argument('--recipe', choices=[*RECIPES, *RECIPE_ALIASES], default='default',
+                   help="'default', or 'original' for the original notebook's recipe ('seed' is its old name); the options below change it")
     t.add_argument('--model', help=f"Hugging Face name, local directory, or 'minilm' (offline); default {d.model}")
     t.add_argument('--epochs', type=int, help=f'default {d.epochs}')
     t.add_argument('--batch-size', type=int, help=f'default {d.batch_size}')
@@ -134,14 +137,17 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument('model_dir', type=Path)
     src = r.add_mutually_exclusive_group(required=True)
     src.add_argument('--text', nargs='+', help='one or more texts')
-    src.add_argument('--csv', type=Path, help="a CSV with a 'text' column")
-    r.add_argument('--out', type=Path, help='write a CSV here instead of to standard output')
+    src.add_argument('--input', '--csv', type=Path, help="a CSV, Parquet or JSON lines file (by its extension) with a text column")
+    r.add_argument('--out', type=Path, help='the file to write, as CSV, Parquet or JSON lines by its extension; default: CSV to standard output')
     r.add_argument('--format', choices=['table', 'semeval'], default='table',
                    help="'table': text, 0/1 labels and probabilities; 'semeval': the task's submission file (id and capitalised labels)")
     r.add_argument('--threshold', type=_threshold, help="one decision threshold instead of the model's own")
     r.add_argument('--batch-size', type=_positive_int, default=EVAL_BATCH_SIZE, help='texts per batch (length-sorted); larger is often faster on a GPU')
     r.add_argument('--precision', choices=PRECISIONS, default='auto', help=_PRECISION_HELP)
-    r.add_argument('--chunk-rows', type=_positive_int, default=CHUNK_ROWS, help='with --csv, rows read, predicted and written at a time (memory holds one chunk)')
+    r.add_argument('--text-column', default='text', help="the input's column of texts")
+    r.add_argument('--id-column', default='id', help="the input's column of ids (the semeval format needs one)")
+    r.add_argument('--chunk-rows', type=_positive_int, default=CHUNK_ROWS, help='with --input, rows read, predicted and written at a time (memory holds one chunk)')
+    r.add_argument('--resume', action='store_true', help='keep the finished chunks of the interrupted prediction into --out and predict the rest')
     r.add_argument('--quiet', action='store_true')
     r.set_defaults(func=cmd_predict)
     s = sub.add_parser('score', help="the task's official macro-F1 of a submission file against the gold labels")
@@ -153,7 +159,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/07_cli.ipynb #0b4466d9
 def main(argv=None) -> int:
-    "Entry point of the `emotion-nb` command: run a subcommand; bad input prints one line and returns 2, Ctrl-C returns 130."
+    "Entry point of the `emotion-nb` command: run a subcommand; bad input prints one line and returns 2, Ctrl-C 130, a failure of the machine 1."
     args = make_parser().parse_args(argv)
     import transformers
     transformers.logging.set_verbosity_error()
@@ -165,3 +171,6 @@ def main(argv=None) -> int:
     except Interrupted as e:
         print(f"emotion-nb {args.command}: {e}", file=sys.stderr)
         return 130
+    except RunFailed as e:
+        print(f"emotion-nb {args.command}: error: {e}", file=sys.stderr)
+        return 1

@@ -28,12 +28,24 @@ class BadInputError(ValueError):
     "A problem with the user's input, described in one line that says what is wrong and where."
 
 # %% ../nbs/00_data.ipynb #c1ff41a5
+def _umask() -> int:
+    "The process's umask (the only way to read it is to set it and put it back)."
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+def _as_if_opened(path):
+    "Give `path`, and everything in it if it is a directory, the permissions a plain `open` or `mkdir` would have."
+    mask = _umask()
+    for p in [Path(path), *(Path(path).rglob('*') if Path(path).is_dir() else [])]: os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+
 @contextmanager
 def atomic_write(path, mode:str='w', **kwargs):
     "Open a temporary file beside `path` for writing; on success it replaces `path` in one rename, on error it vanishes."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    _as_if_opened(tmp)  # mkstemp makes it private to its owner
     try:
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
@@ -51,6 +63,7 @@ def atomic_dir(path):
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'))
     try:
         yield tmp
+        _as_if_opened(tmp)  # mkdtemp, and some writers (safetensors), make them private to their owner
         old = path.with_name(tmp.name + '.old')
         if path.exists(): path.rename(old)
         tmp.rename(path)
@@ -79,9 +92,9 @@ def find_language(lang:str,           # The task's language code: `eng`, `deu`, 
     return find_track_a(f'{part}/{lang}.csv', LANGUAGES_SUBDIR)
 
 # %% ../nbs/00_data.ipynb #7c470e9c
-def _row(df, i):
+def _row(df, i, id_column:str='id'):
     "Describe row `i` (0-based position) of `df` for an error message, counting rows of the file from 1 (a chunk's index runs on)."
-    return f"row {df.index[i]+1}" + (f" (id {df['id'].iloc[i]!r})" if 'id' in df.columns else '')
+    return f"row {df.index[i]+1}" + (f" (id {df[id_column].iloc[i]!r})" if id_column in df.columns else '')
 
 @contextmanager
 def _csv_errors(path):
@@ -106,12 +119,13 @@ def csv_chunks(path, chunk_rows:int=20_000):
         for chunk in pd.read_csv(f, dtype=str, keep_default_na=False, encoding='utf-8', chunksize=chunk_rows): yield chunk, f.tell()
 
 # %% ../nbs/00_data.ipynb #75f7f275
-def check_texts(df:pd.DataFrame, path) -> None:
-    "Raise `BadInputError` unless `df` has a `text` column with no empty text."
-    if 'text' not in df.columns:
-        raise BadInputError(f"{path}: missing column 'text' (found: {', '.join(map(repr, df.columns[:8]))})")
-    empty = np.flatnonzero(df['text'].fillna('').astype(str).str.strip().eq('').to_numpy())
-    if len(empty): raise BadInputError(f"{path}: {_row(df, empty[0])} has an empty text ({len(empty)} empty in all)")
+def check_texts(df:pd.DataFrame, path, column:str='text', id_column:str='id') -> None:
+    "Raise `BadInputError` unless `df` has a text `column` with no empty or missing text; rows are named by `id_column` if it has one."
+    if column not in df.columns:
+        raise BadInputError(f"{path}: missing column {column!r} (found: {', '.join(map(repr, df.columns[:8]))})")
+    texts = df[column]
+    empty = np.flatnonzero((texts.isna() | texts.astype(str).str.strip().eq('')).to_numpy())
+    if len(empty): raise BadInputError(f"{path}: {_row(df, empty[0], id_column)} has an empty text ({len(empty)} empty in all)")
 
 # %% ../nbs/00_data.ipynb #19be93ad
 def _lower_header(df, path):
@@ -213,11 +227,11 @@ class EmotionDataset(Dataset):
 
 # %% ../nbs/00_data.ipynb #df95a4fc
 class PadCollator:
-    "Pad a list of `EmotionDataset` items to the longest in the batch and stack them into tensors."
-    def __init__(self, pad_id:int): self.pad_id = pad_id
+    "Pad a list of `EmotionDataset` items to the longest in the batch, rounded up to a multiple of `pad_to`, and stack them into tensors."
+    def __init__(self, pad_id:int, pad_to:int=1): self.pad_id, self.pad_to = pad_id, pad_to
     def __call__(self, items):
         idx, ids, labels = zip(*items)
-        width = max(map(len, ids))
+        width = -(-max(map(len, ids)) // self.pad_to) * self.pad_to
         input_ids = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(ids), width), dtype=torch.long)
         for row, x in enumerate(ids):
@@ -252,16 +266,16 @@ class LengthGroupedBatches:
         return iter(batches)
 
 # %% ../nbs/00_data.ipynb #0197cdac
-def train_loader(ds:EmotionDataset, pad_id:int, batch_size:int=16, seed:int=42, group_by_length:bool=True, **kwargs) -> DataLoader:
-    "Shuffled, dynamically padded batches for training, of texts of similar length unless `group_by_length` is off; seeded."
-    if group_by_length: return DataLoader(ds, batch_sampler=LengthGroupedBatches(ds.lengths(), batch_size, seed), collate_fn=PadCollator(pad_id), **kwargs)
-    return DataLoader(ds, batch_size=batch_size, shuffle=True, collate_fn=PadCollator(pad_id),
-                      generator=torch.Generator().manual_seed(seed), **kwargs)
+def train_loader(ds:EmotionDataset, pad_id:int, batch_size:int=16, seed:int=42, group_by_length:bool=True, pad_to:int=1, **kwargs) -> DataLoader:
+    "Shuffled, dynamically padded batches for training (widths a multiple of `pad_to`), of texts of similar length unless `group_by_length` is off; seeded."
+    collate = PadCollator(pad_id, pad_to)
+    if group_by_length: return DataLoader(ds, batch_sampler=LengthGroupedBatches(ds.lengths(), batch_size, seed), collate_fn=collate, **kwargs)
+    return DataLoader(ds, batch_size=batch_size, shuffle=True, collate_fn=collate, generator=torch.Generator().manual_seed(seed), **kwargs)
 
 EVAL_BATCH_SIZE = 64
 
-def eval_loader(ds:EmotionDataset, pad_id:int, batch_size:int=EVAL_BATCH_SIZE, **kwargs) -> DataLoader:
-    "Batches of texts of similar length (longest first), for evaluation and prediction."
+def eval_loader(ds:EmotionDataset, pad_id:int, batch_size:int=EVAL_BATCH_SIZE, pad_to:int=1, **kwargs) -> DataLoader:
+    "Batches of texts of similar length (longest first), for evaluation and prediction, padded to a multiple of `pad_to`."
     order = np.argsort(-ds.lengths(), kind='stable')
     batches = [order[i:i+batch_size].tolist() for i in range(0, len(order), batch_size)]
-    return DataLoader(ds, batch_sampler=batches, collate_fn=PadCollator(pad_id), **kwargs)
+    return DataLoader(ds, batch_sampler=batches, collate_fn=PadCollator(pad_id, pad_to), **kwargs)

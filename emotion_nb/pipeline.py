@@ -16,9 +16,9 @@ import emotion_nb
 from .data import BadInputError, atomic_write, file_labels, label_columns, read_track_a, split_track_a
 from .evaluation import binarize, multilabel_metrics, predict_logits, resolve_precision, sigmoid, bce_loss, tune_thresholds
 from .inference import save_model, saved_weights
-from .model import build_classifier
+from .model import MINILM_NAME, build_classifier
 from .processes import Processes
-from .training import TrainConfig, fit, make_loaders, set_seed
+from .training import TrainConfig, fit, make_loaders, recipe_config, set_seed
 
 # %% ../nbs/06a_pipeline.ipynb #cd255318
 CHECKPOINT = Path('checkpoint')/'last.pt'
@@ -100,7 +100,7 @@ def model_card(record:dict) -> str:
     cfg, data, labels = record['config'], record['data'], record['labels']
     val, test = record['validation']['per_label'], record['test']['per_label']
     files = ', '.join(f"`{Path(data[p]['path']).name}` as the {p} file" for p in ('valid', 'test') if p in data) or 'its internal 75/15/10 split'
-    encoder = Path(cfg['model']).name if Path(cfg['model']).exists() else cfg['model']  # a local directory by its name only
+    encoder = MINILM_NAME if cfg['model'] == 'minilm' else Path(cfg['model']).name if Path(cfg['model']).exists() else cfg['model']  # a local directory by its name only
     return '\n'.join([
         '---', 'library_name: transformers', 'pipeline_tag: text-classification',
         'tags: [emotion_nb, text-classification, multi-label-classification, emotion]', '---', '',
@@ -164,7 +164,7 @@ def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainConfig, labels:list
 # %% ../nbs/06a_pipeline.ipynb #1e283360
 def train_run(data,                      # The training CSV: id, text and one 0/1 column per label
               out,                       # The run's directory
-              cfg:TrainConfig|None=None, # How to train; ignored on `resume`, which uses the recorded one
+              cfg:TrainConfig|None=None, # How to train (default: the default recipe); ignored on `resume`, which uses the recorded one
               progress:bool=True,        # Progress bars
               resume:bool=False,         # Continue the interrupted run in `out`
               valid=None,                # A validation CSV instead of the internal validation split
@@ -174,6 +174,7 @@ def train_run(data,                      # The training CSV: id, text and one 0/
     procs = Processes.launched()
     out, record = Path(out), previous_run(out, data, resume)
     if record: cfg, valid, test = TrainConfig.from_dict(record['config']), *(record['data'].get(p, {}).get('path') for p in ('valid', 'test'))
+    cfg = cfg or recipe_config()
     frames, labels = run_frames(data, cfg, valid, test)
     set_seed(cfg.seed)
     model, tok = build_classifier(cfg.model, len(labels), cfg.dropout, cfg.pooling)

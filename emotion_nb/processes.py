@@ -87,6 +87,10 @@ class Processes:
         if self.world == 1 or self.sharded: return x
         return self.accelerator.reduce(torch.from_numpy(x).to(self.device), 'sum').cpu().numpy()
 
+    def barrier(self):
+        "Wait until every process gets here."
+        if self.world > 1: self.accelerator.wait_for_everyone()
+
     def each(self, x) -> list:
         "`x` (tensors and plain Python values) from every process, in process order."
         if self.world == 1: return [x]

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['LABELS', 'DATA_SUBDIR', 'LANGUAGES_SUBDIR', 'SPLITS', 'EVAL_BATCH_SIZE', 'BadInputError', 'atomic_write',
-           'atomic_dir', 'find_track_a', 'find_language', 'csv_chunks', 'check_texts', 'label_columns', 'file_labels',
-           'read_track_a', 'split_track_a', 'EmotionDataset', 'PadCollator', 'LengthGroupedBatches', 'train_loader',
-           'eval_loader']
+           'atomic_dir', 'find_track_a', 'find_language', 'skip_test', 'csv_chunks', 'check_texts', 'label_columns',
+           'file_labels', 'read_track_a', 'split_track_a', 'EmotionDataset', 'PadCollator', 'LengthGroupedBatches',
+           'train_loader', 'eval_loader']
 
 # %% ../nbs/00_data.ipynb #f70de933
 import os, shutil, tempfile
@@ -90,6 +90,11 @@ def find_language(lang:str,           # The task's language code: `eng`, `deu`, 
                  ) -> Path|None:
     "Locate one language's file of the 28-language release (`semeval2025-track-a/PART/LANG.csv`)."
     return find_track_a(f'{part}/{lang}.csv', LANGUAGES_SUBDIR)
+
+def skip_test(reason:str):
+    "Say that a test is skipped, and why; with `EMOTION_NB_REQUIRE_DATA=1` (CI sets it), fail instead, so that missing data cannot pass unseen."
+    if os.environ.get('EMOTION_NB_REQUIRE_DATA') == '1': raise RuntimeError(f"EMOTION_NB_REQUIRE_DATA=1, but {reason}")
+    print(f"skipped: {reason}")
 
 # %% ../nbs/00_data.ipynb #7c470e9c
 def _row(df, i, id_column:str='id'):

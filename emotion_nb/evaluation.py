@@ -47,7 +47,9 @@ def width_multiple(precision:str, device:torch.device) -> int:
     "What batch widths are padded to a multiple of at `precision` on `device`: 8 at bf16 (fewer shapes for its kernels to prepare), else 1."
     return 8 if resolve_precision(precision, device) == 'bf16' else 1
 
-def model_device(model:torch.nn.Module) -> torch.device: return next(model.parameters()).device
+def model_device(model:torch.nn.Module) -> torch.device:
+    "The device `model`'s parameters are on."
+    return next(model.parameters()).device
 
 def to_device(batch:dict, device:torch.device) -> tuple:
     "The model's inputs from a batch, on `device`."
@@ -69,7 +71,9 @@ def predict_logits(model:torch.nn.Module, loader, progress:bool=False, precision
     if logits: out[torch.cat(index).numpy()] = torch.cat(logits).cpu().numpy()
     return out
 
-def sigmoid(x:np.ndarray) -> np.ndarray: return 1 / (1 + np.exp(-x))
+def sigmoid(x:np.ndarray) -> np.ndarray:
+    "The logistic function, elementwise: each label's probability from its logit."
+    return 1 / (1 + np.exp(-x))
 
 def bce_loss(logits:np.ndarray, y:np.ndarray) -> float:
     "Mean binary cross-entropy of `logits` against 0/1 targets `y`, as `BCEWithLogitsLoss` computes it."

@@ -21,18 +21,30 @@ def save_figure(fig, path=None, dpi:int=120):
     return fig
 
 # %% ../nbs/05_plots.ipynb #85fc62bf
+def _stages(epochs:list) -> list:
+    "`(first epoch, last epoch, trainable)` for each run of epochs in the same freezing stage."
+    runs = []
+    for e in epochs:
+        if runs and runs[-1][2] == e.get('trainable'): runs[-1][1] = e['epoch']
+        else: runs.append([e['epoch'], e['epoch'], e.get('trainable')])
+    return [tuple(r) for r in runs]
+
 def plot_history(epochs:list,          # `History.epochs`: one dict per epoch
                  best_epoch:int=None,  # Epoch whose weights were kept, marked with a dotted line
                  path=None) -> plt.Figure:
-    "Training and validation loss, exact-match accuracy and macro-F1 per epoch."
+    "Training and validation loss, exact-match accuracy and macro-F1 per epoch, on a background shaded by freezing stage."
     x = [e['epoch'] for e in epochs]
+    stages = _stages(epochs) if any('trainable' in e for e in epochs) else []
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     for ax, (key, name) in zip(axes, [('loss', 'BCE loss'), ('acc', 'Exact-match accuracy'), ('f1', 'Macro F1')]):
+        for i, (first, last, trainable) in enumerate(stages):
+            ax.axvspan(first - .5, last + .5, color=plt.cm.Greys(.08 + .1 * (i % 3)), zorder=0,
+                       label=f"{'head only' if trainable == 0 else 'all layers' if trainable == 'all' else f'last {trainable} layers'} trainable")
         ax.plot(x, [e[f'train_{key}'] for e in epochs], 'o-', label='train')
         ax.plot(x, [e[f'val_{key}'] for e in epochs], 'o-', label='validation')
         if best_epoch: ax.axvline(best_epoch, color='grey', ls=':', label=f'kept (epoch {best_epoch})')
-        ax.set(title=name, xlabel='epoch', xticks=x)
-        ax.grid(alpha=.3); ax.legend()
+        ax.set(title=name, xlabel='epoch', xticks=x, xlim=(x[0] - .5, x[-1] + .5))
+        ax.grid(alpha=.3); ax.legend(fontsize='small')
     fig.suptitle('Training curves')
     fig.tight_layout()
     return save_figure(fig, path)

@@ -176,6 +176,7 @@ def _stamp(path) -> dict:
     return dict(path=str(path), size=s.st_size, mtime_ns=s.st_mtime_ns)
 
 def _record(predictor:Predictor, src, settings:dict) -> dict:
+    "What a prediction of `src` is made from: the input's and the model's stamps, and the `settings` that shape the output."
     model = predictor.path and dict(path=str(predictor.path), files=[_stamp(predictor.path/f) for f in ('config.json', 'model.safetensors')])
     return dict(input=_stamp(src), model=model or dict(path='(in memory)'), settings=settings)
 
@@ -196,21 +197,22 @@ def predict_file(predictor:Predictor,
     fmt = file_format(out, '--out') if out is not None else 'csv'
     if out is None and (procs.world > 1 or resume): raise BadInputError("--out is needed to resume or to predict with several processes")
     scanned = scan_input(src, text_column, id_column, chunk_rows, need_id=format == 'semeval')
-    chunk_frames = (output_frame(predictor, chunk, format, thresholds, text_column, id_column) for chunk in read_chunks(src, chunk_rows))
+    predicted = lambda chunk: output_frame(predictor, chunk, format, thresholds, text_column, id_column)
     if out is None:
         with tqdm(total=scanned.rows, unit=' rows', desc='predict', disable=not progress, file=sys.stderr) as bar:
-            for i, df in enumerate(chunk_frames): _write(df, sys.stdout, 'csv', header=i == 0); bar.update(len(df))
+            for i, chunk in enumerate(read_chunks(src, chunk_rows)): _write(predicted(chunk), sys.stdout, 'csv', header=i == 0); bar.update(len(chunk))
         return scanned.rows
     parts = Parts(out, fmt, scanned, chunk_rows)
     settings = dict(format=format, thresholds=thresholds, chunk_rows=chunk_rows, text_column=text_column, id_column=id_column,
                     precision=predictor.precision, output=fmt)
     _start(parts, _record(predictor, src, settings), resume, procs)
-    mine = [i for i in range(scanned.chunks) if i % procs.world == procs.rank and i not in parts.done()]
+    done = set(parts.done())
+    mine = {i for i in range(scanned.chunks) if i % procs.world == procs.rank and i not in done}
     try:
         with tqdm(total=parts.rows(mine), unit=' rows', desc='predict', disable=not (progress and procs.main), file=sys.stderr) as bar:
             for i, chunk in enumerate(read_chunks(src, chunk_rows)):
                 if i not in mine: continue
-                parts.write(i, output_frame(predictor, chunk, format, thresholds, text_column, id_column))
+                parts.write(i, predicted(chunk))
                 bar.update(len(chunk))
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted; {len(parts.done())} of {scanned.chunks} chunks are saved in {parts.dir}: "

@@ -9,7 +9,7 @@ __all__ = ['FRONT_MATTER', 'PANDOC_ATTRS', 'FENCED', 'LINK', 'SITE_CSS', 'CHROMI
            'readme_markdown', 'emotion_nb_docs', 'browse_site']
 
 # %% ../nbs/10_site.ipynb #0ee44499
-import re, subprocess, sys, tempfile, threading
+import re, subprocess, sys, tempfile, threading, time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -210,11 +210,15 @@ def _serve(site:Path) -> ThreadingHTTPServer:
 def _search(page, word:str, timeout:float=90) -> list:
     "Type `word` into the search box of a freshly loaded page; the texts of the results once one mentions it (none if none does within `timeout` s)."
     from playwright.sync_api import TimeoutError
-    page.fill('input.md-search__input', word)
-    try: page.wait_for_function('w => [...document.querySelectorAll(".md-search-result__item")].some(e => e.innerText.includes(w))',
-                                arg=word, timeout=timeout * 1000)
-    except TimeoutError: return []
-    return page.eval_on_selector_all('.md-search-result__item', 'els => els.map(e => e.innerText)')
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # typed again until seen: on a busy machine the first keystrokes can beat the search's start-up
+        page.fill('input.md-search__input', '')
+        page.fill('input.md-search__input', word)
+        try: page.wait_for_function('w => [...document.querySelectorAll(".md-search-result__item")].some(e => e.innerText.includes(w))',
+                                    arg=word, timeout=10_000)
+        except TimeoutError: continue
+        return page.eval_on_selector_all('.md-search-result__item', 'els => els.map(e => e.innerText)')
+    return []
 
 def browse_site(site, screenshots, words=('fit', 'Predictor'), plots_page:str='plots.html') -> dict:
     "Serve `site` on 127.0.0.1, visit every page in headless Chromium, and report what a reader would run into."

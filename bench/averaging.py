@@ -11,31 +11,34 @@ gives three models:
 - `SWA, epochs 3-5`: the plain mean of the weights at the ends of epochs 3, 4 and 5, with no choice made on validation.
 Every model decides at 0.5, as the default recipe does. `averaging_rows(seed, out)` gives `08_experiments` its rows.
 
-The averages are taken outside the package, by a hook on the optimizer's steps and `fit`'s `on_epoch`: they did not win,
-so the package has no option for them.
+The averages are taken outside the package, by a `Callback` that `fit` calls after every step and epoch: they did not
+win, so the package has no option for them.
 """
 import argparse, sys
 from pathlib import Path
 
 import torch
-from torch.optim.optimizer import register_optimizer_step_post_hook
 
+from emotion_nb.core import write_json
 from emotion_nb.data import find_track_a, read_track_a
 from emotion_nb.evaluation import multilabel_metrics, predict_logits, sigmoid
-from emotion_nb.model import build_classifier
-from emotion_nb.pipeline import _write_json, run_frames
-from emotion_nb.training import fit, make_loaders, recipe_config, set_seed
+from emotion_nb.pipeline import prepare_run, run_frames
+from emotion_nb.training import Callback, fit, recipe_config
 
 EMA_DECAY, SWA_EPOCHS = 0.99, (3, 4, 5)
 
-def track_ema(model, decay:float=EMA_DECAY) -> tuple:
-    "A float copy of `model`'s weights that every optimizer step moves `1 - decay` of the way to the new weights; and the hook's handle."
-    shadow = {k: v.detach().clone().float() for k, v in model.state_dict().items()}
+class Averages(Callback):
+    "An exponential moving average of the weights, moved `1 - decay` of the way to the new weights after every step, kept at each epoch's end; and the weights at the ends of the `swa` epochs."
+    def __init__(self, decay:float=EMA_DECAY, swa=SWA_EPOCHS): self.decay, self.swa, self.emas, self.ends = decay, swa, {}, {}
+    def before_fit(self, run): self.shadow = {k: v.detach().clone().float() for k, v in run.model.state_dict().items()}
     @torch.no_grad()
-    def update(optimizer, args, kwargs):
-        for k, v in model.state_dict().items():
-            if v.is_floating_point(): shadow[k].mul_(decay).add_(v.float(), alpha=1 - decay)
-    return shadow, register_optimizer_step_post_hook(update)
+    def after_step(self, run):
+        for k, v in run.model.state_dict().items():
+            if v.is_floating_point(): self.shadow[k].mul_(self.decay).add_(v.float(), alpha=1 - self.decay)
+    def after_epoch(self, run):
+        epoch = len(run.hist.epochs)
+        if epoch in self.swa: self.ends[epoch] = {k: v.detach().clone() for k, v in run.weights.items()}
+        self.emas[epoch] = {k: v.clone() for k, v in self.shadow.items()}
 
 def mean_weights(weights:list) -> dict:
     "The element-wise mean of several state dicts."
@@ -51,26 +54,18 @@ def averaging_rows(seed:int, out) -> dict:
     cfg = recipe_config('default', model='minilm', seed=seed, patience=99)
     frames, labels = run_frames(find_track_a(), cfg)
     frames['dev'] = read_track_a(find_track_a('dev.csv'), labels, drop_empty=False)
-    set_seed(cfg.seed)
-    model, tok = build_classifier(cfg.model, len(labels), cfg.dropout, cfg.pooling)
-    loaders = make_loaders(tok, frames, cfg)
-    shadow, hook = track_ema(model)
-    ends, emas = {}, {}
-    def keep(hist, state, val_probs):
-        epoch = len(hist.epochs)
-        if epoch in SWA_EPOCHS: ends[epoch] = {k: v.detach().clone() for k, v in state['model'].items()}
-        emas[epoch] = {k: v.clone() for k, v in shadow.items()}
-    try: hist = fit(model, loaders['train'], loaders['valid'], cfg, progress=False, on_epoch=keep)
-    finally: hook.remove()
+    parts = prepare_run(frames, cfg)
+    model, loaders, averages = parts.model, parts.loaders, Averages()
+    hist = fit(model, loaders['train'], loaders['valid'], cfg, progress=False, cbs=[averages])
     seconds = sum(e['seconds'] for e in hist.epochs)
     scoring = {k: loaders[k] for k in ('valid', 'test', 'dev')}
     rows = {'best epoch': dict(epochs=hist.best_epoch, **scored(model, scoring, labels))}
-    ema_val_f1 = {e: scored(model, {'valid': loaders['valid']}, labels, w)['valid']['macro_f1'] for e, w in emas.items()}
+    ema_val_f1 = {e: scored(model, {'valid': loaders['valid']}, labels, w)['valid']['macro_f1'] for e, w in averages.emas.items()}
     best_ema = max(ema_val_f1, key=ema_val_f1.get)
-    rows[f'EMA {EMA_DECAY}'] = dict(epochs=best_ema, **scored(model, scoring, labels, emas[best_ema]))
-    rows[f'SWA, epochs {SWA_EPOCHS[0]}-{SWA_EPOCHS[-1]}'] = dict(epochs=len(hist.epochs), **scored(model, scoring, labels, mean_weights(list(ends.values()))))
+    rows[f'EMA {EMA_DECAY}'] = dict(epochs=best_ema, **scored(model, scoring, labels, averages.emas[best_ema]))
+    rows[f'SWA, epochs {SWA_EPOCHS[0]}-{SWA_EPOCHS[-1]}'] = dict(epochs=len(hist.epochs), **scored(model, scoring, labels, mean_weights(list(averages.ends.values()))))
     record = dict(seed=seed, train_seconds=seconds, history=hist.epochs, rows=rows)
-    _write_json(Path(out)/'metrics.json', record)
+    write_json(Path(out)/'metrics.json', record)
     return record
 
 def main():

@@ -18,11 +18,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import torch
 
+from emotion_nb.core import default_device, native_bf16, resolve_precision
 from emotion_nb.data import LABELS, find_track_a, read_track_a
-from emotion_nb.evaluation import native_bf16, resolve_precision
 from emotion_nb.inference import save_model
 from emotion_nb.model import build_classifier
-from emotion_nb.processes import default_device
 
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)")

@@ -21,10 +21,12 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from transformers import AutoModel, AutoTokenizer, RobertaConfig, RobertaModel, get_linear_schedule_with_warmup
 
+from emotion_nb.core import default_device
 from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
 from emotion_nb.inference import Predictor, save_model
-from emotion_nb.model import build_classifier, minilm_path
-from emotion_nb.training import TrainConfig, default_device, fit, make_loaders, set_seed
+from emotion_nb.model import minilm_path
+from emotion_nb.pipeline import prepare_run
+from emotion_nb.training import TrainConfig, fit, set_seed
 
 # ---- The original notebook's code, kept as it was apart from names and the device argument ----
 
@@ -175,10 +177,8 @@ def main(argv=None):
     slow_hist, slow_fit_s, slow_fit_mem = timed(device, seed_fit, AutoModel.from_pretrained(source), tok, frames, cfg, device, workdir)
     print(f"original loop: {len(slow_hist)} epochs in {slow_fit_s:.1f} s", flush=True)
 
-    set_seed(cfg.seed)
-    model, tok = build_classifier(source, pooling='pooler')
-    model.to(device)
-    loaders = make_loaders(tok, frames, cfg)
+    parts = prepare_run(frames, cfg)
+    model, tok, loaders = parts.model.to(device), parts.tokenizer, parts.loaders
     fast_hist, fast_fit_s, fast_fit_mem = timed(device, lambda: fit(model, loaders['train'], loaders['valid'], cfg, progress=False).epochs)
     print(f"emotion_nb fit: {len(fast_hist)} epochs in {fast_fit_s:.1f} s", flush=True)
 

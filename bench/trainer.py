@@ -22,12 +22,13 @@ import torch
 from sklearn.metrics import f1_score
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments
 
+from emotion_nb.core import default_device
 from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
 from emotion_nb.evaluation import binarize, macro_f1
 from emotion_nb.inference import Predictor, save_model
-from emotion_nb.model import build_classifier, minilm_path
-from emotion_nb.processes import default_device
-from emotion_nb.training import fit, make_loaders, recipe_config, set_seed
+from emotion_nb.model import minilm_path
+from emotion_nb.pipeline import prepare_run
+from emotion_nb.training import fit, recipe_config
 from speed import timed
 
 def encoded(tok, df) -> list:
@@ -63,7 +64,7 @@ def scored(out) -> dict:
 def trainer_reference(seed:int, out) -> dict:
     """Trainer's recipe as a quality reference: trained on `seed`'s 75/15/10 split of `track-a.csv`, the epoch with the best
     validation macro-F1 at 0.5 kept, then scored at 0.5 on the internal test split and on `dev.csv`. Writes `out/metrics.json`."""
-    from emotion_nb.pipeline import _write_json
+    from emotion_nb.core import write_json
     train, valid, test = split_track_a(read_track_a(find_track_a()), seed)
     dev = read_track_a(find_track_a('dev.csv'), drop_empty=False)
     tok = AutoTokenizer.from_pretrained(minilm_path())
@@ -78,16 +79,15 @@ def trainer_reference(seed:int, out) -> dict:
     scores = {name: scored(trainer.predict(encoded(tok, df))) for name, df in [('validation', valid), ('test', test), ('dev', dev)]}
     record = dict(seed=seed, epochs=len([h for h in trainer.state.log_history if 'eval_macro_f1' in h]), best_checkpoint=trainer.state.best_model_checkpoint,
                   train_seconds=result.metrics['train_runtime'], **scores)
-    _write_json(Path(out)/'metrics.json', record)
+    write_json(Path(out)/'metrics.json', record)
     for ckpt in Path(out).glob('checkpoint-*'): shutil.rmtree(ckpt)
     return record
 
 def package_run(path, frames, all_texts, epochs:int, out, device) -> dict:
     "Train with `fit` (the default recipe) and predict with `Predictor`; the same figures."
     cfg = recipe_config('default', model=str(path), epochs=epochs)  # precision 'auto': bf16 only where it is native
-    set_seed(cfg.seed)
-    model, tok = build_classifier(cfg.model, len(LABELS), cfg.dropout, cfg.pooling)
-    loaders = make_loaders(tok, frames, cfg)
+    parts = prepare_run(frames, cfg)
+    model, tok, loaders = parts.model, parts.tokenizer, parts.loaders
     hist, fit_s, fit_mem = timed(device, fit, model.to(device), loaders['train'], loaders['valid'], cfg, False)
     predictor = Predictor.load(save_model(out, model, tok, LABELS), device)
     predictor.predict_proba(all_texts['text'].tolist())  # warm up: every batch shape once (on a GPU, first uses cost most)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm.auto import tqdm
 
-from .data import BadInputError, atomic_dir, atomic_write, check_texts, csv_chunks
+from .core import BadInputError, atomic_dir, atomic_write, progress_bar
+from .data import check_texts, csv_chunks
 from .inference import Predictor
 from .pipeline import Interrupted
 from .processes import Processes
@@ -199,7 +199,7 @@ def predict_file(predictor:Predictor,
     scanned = scan_input(src, text_column, id_column, chunk_rows, need_id=format == 'semeval')
     predicted = lambda chunk: output_frame(predictor, chunk, format, thresholds, text_column, id_column)
     if out is None:
-        with tqdm(total=scanned.rows, unit=' rows', desc='predict', disable=not progress, file=sys.stderr) as bar:
+        with progress_bar(total=scanned.rows, progress=progress, unit=' rows', desc='predict', file=sys.stderr) as bar:
             for i, chunk in enumerate(read_chunks(src, chunk_rows)): _write(predicted(chunk), sys.stdout, 'csv', header=i == 0); bar.update(len(chunk))
         return scanned.rows
     parts = Parts(out, fmt, scanned, chunk_rows)
@@ -209,7 +209,7 @@ def predict_file(predictor:Predictor,
     done = set(parts.done())
     mine = {i for i in range(scanned.chunks) if i % procs.world == procs.rank and i not in done}
     try:
-        with tqdm(total=parts.rows(mine), unit=' rows', desc='predict', disable=not (progress and procs.main), file=sys.stderr) as bar:
+        with progress_bar(total=parts.rows(mine), progress=progress and procs.main, unit=' rows', desc='predict', file=sys.stderr) as bar:
             for i, chunk in enumerate(read_chunks(src, chunk_rows)):
                 if i not in mine: continue
                 parts.write(i, predicted(chunk))

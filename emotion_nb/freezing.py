@@ -9,7 +9,7 @@ __all__ = ['SEED_SCHEDULE', 'encoder_blocks', 'freeze_encoder', 'unfreeze_last',
 # %% ../nbs/02_freezing.ipynb #6c730ada
 from torch import nn
 
-from .data import BadInputError
+from .core import BadInputError
 
 # %% ../nbs/02_freezing.ipynb #7a7d324c
 def encoder_blocks(encoder:nn.Module) -> nn.ModuleList:

@@ -17,11 +17,11 @@ from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 import emotion_nb
-from .data import EVAL_BATCH_SIZE, BadInputError, EmotionDataset, atomic_dir, eval_loader
-from .evaluation import bce_loss, binarize, model_device, multilabel_metrics, predict_logits, resolve_precision, sigmoid, width_multiple
+from .core import BadInputError, atomic_dir, default_device, model_device, resolve_precision, width_multiple
+from .data import EVAL_BATCH_SIZE, EmotionDataset, eval_loader
+from .evaluation import bce_loss, binarize, multilabel_metrics, predict_logits, sigmoid
 from .hf import EmotionNBConfig, EmotionNBForSequenceClassification
 from .model import EmotionClassifier
-from .processes import default_device
 
 # %% ../nbs/06_inference.ipynb #8bdeddd9
 MODEL_FILES = ('config.json', 'model.safetensors', 'tokenizer_config.json')

@@ -15,7 +15,8 @@ import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerFast
 
-from .data import LABELS, BadInputError
+from .core import BadInputError
+from .data import LABELS
 
 # %% ../nbs/01_model.ipynb #d82ed4e7
 DEFAULT_MODEL = 'roberta-base'

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['ANSI', 'SKIP_TAG', 'MACHINE_PATH', 'cell_directives', 'test_flags', 'skipped', 'terminal_text', 'tidy_outputs',
            'execute_notebook', 'output_text', 'output_problems', 'notebooks', 'emotion_nb_outputs', 'free_port',
-           'execute_request', 'JupyterLab']
+           'execute_request', 'JupyterLab', 'DocRenderer']
 
 # %% ../nbs/09_notebooks.ipynb #59a2102f
 import json, os, re, socket, subprocess, sys, time, uuid
@@ -18,9 +18,12 @@ from fastcore.script import call_parse
 from nbclient import NotebookClient
 from nbdev.clean import clean_nb
 from nbdev.config import get_config
+from nbdev.doclinks import NbdevLookup
 from nbdev.process import extract_directives
+from nbdev.showdoc import BasicMarkdownRenderer
+from fastcore.docments import MarkdownRenderer
 
-from .data import atomic_write
+from .core import atomic_write
 from execnb.nbio import nb2str
 
 # %% ../nbs/09_notebooks.ipynb #bb8c8630
@@ -208,3 +211,11 @@ class JupyterLab:
         try: self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired: self.proc.kill()
         self.log.close()
+
+# %% ../nbs/09_notebooks.ipynb #b4dbdc7c
+class DocRenderer(BasicMarkdownRenderer):
+    "`show_doc`'s Markdown, with the source link as HTML rather than a pandoc attribute that JupyterLab shows raw."
+    def _repr_markdown_(self):
+        src = NbdevLookup().code(self.fn)
+        link = f'<a href="{src}" target="_blank" style="float:right; font-size:smaller">source</a>\n\n' if src else ''
+        return f"---\n\n{link}{'#' * self.title_level} {self.nm}\n\n" + MarkdownRenderer._repr_markdown_(self)

@@ -11,7 +11,8 @@ import numpy as np
 import seaborn as sns
 from sklearn.metrics import multilabel_confusion_matrix, roc_auc_score, roc_curve
 
-from .data import LABELS, atomic_write
+from .core import atomic_write
+from .data import LABELS
 
 # %% ../nbs/05_plots.ipynb #939a1208
 def save_figure(fig, path=None, dpi:int=120):
@@ -35,7 +36,7 @@ def plot_history(epochs:list,          # `History.epochs`: one dict per epoch
     "Training and validation loss, exact-match accuracy and macro-F1 per epoch, on a background shaded by freezing stage."
     x = [e['epoch'] for e in epochs]
     stages = _stages(epochs) if any('trainable' in e for e in epochs) else []
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))  # with fonts sized to be read at the width of a docs page
     for ax, (key, name) in zip(axes, [('loss', 'BCE loss'), ('acc', 'Exact-match accuracy'), ('f1', 'Macro F1')]):
         for i, (first, last, trainable) in enumerate(stages):
             ax.axvspan(first - .5, last + .5, color=plt.cm.Greys(.08 + .1 * (i % 3)), zorder=0,
@@ -43,9 +44,10 @@ def plot_history(epochs:list,          # `History.epochs`: one dict per epoch
         ax.plot(x, [e[f'train_{key}'] for e in epochs], 'o-', label='train')
         ax.plot(x, [e[f'val_{key}'] for e in epochs], 'o-', label='validation')
         if best_epoch: ax.axvline(best_epoch, color='grey', ls=':', label=f'kept (epoch {best_epoch})')
-        ax.set(title=name, xlabel='epoch', xticks=x, xlim=(x[0] - .5, x[-1] + .5))
-        ax.grid(alpha=.3); ax.legend(fontsize='small')
-    fig.suptitle('Training curves')
+        ax.set(xticks=x, xlim=(x[0] - .5, x[-1] + .5))
+        ax.set_title(name, fontsize=14); ax.set_xlabel('epoch', fontsize=13); ax.tick_params(labelsize=12)
+        ax.grid(alpha=.3); ax.legend(fontsize=11)
+    fig.suptitle('Training curves', fontsize=15)
     fig.tight_layout()
     return save_figure(fig, path)
 

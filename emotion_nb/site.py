@@ -19,7 +19,7 @@ import yaml
 from fastcore.script import call_parse
 from nbdev.config import get_config
 
-from .data import atomic_dir, atomic_write
+from .core import atomic_dir, atomic_write
 from .notebooks import cell_directives
 
 # %% ../nbs/10_site.ipynb #108a8f58
@@ -67,7 +67,7 @@ def output_markdown(cell) -> str:
     return '\n\n'.join(parts)
 
 def apply_quarto_options(nb) -> None:
-    "Apply Quarto's cell options to a processed notebook, in place, and remove pandoc attributes from its Markdown."
+    "Apply Quarto's cell options to a processed notebook, in place (`fig-alt` goes to its figures' metadata), and remove pandoc attributes from its Markdown."
     cells = []
     for c in nb.cells:
         if c.cell_type == 'markdown': c.source = strip_pandoc(c.source)
@@ -76,6 +76,9 @@ def apply_quarto_options(nb) -> None:
             continue
         if _option(c, 'include') == 'false': continue
         echo, output = _option(c, 'echo') != 'false', _option(c, 'output')
+        alt = ' '.join(cell_directives(c).get('fig-alt:', []))
+        for o in c.outputs:
+            if 'image/png' in o.get('data', {}) and alt: o.setdefault('metadata', {})['alt'] = alt
         c.source = _without_options(c.source)
         if output == 'false': c.outputs = []
         if output == 'asis':
@@ -116,6 +119,8 @@ def notebook_page(path, targets:dict) -> tuple:
     apply_quarto_options(nb)
     stem = Path(page_name(fm, Path(path).name)).stem
     body, res = MarkdownExporter().from_notebook_node(nb, resources={'unique_key': stem, 'output_files_dir': 'images'})
+    alts = iter([o.get('metadata', {}).get('alt') or 'figure' for c in nb.cells if c.cell_type == 'code' for o in c.outputs if 'image/png' in o.get('data', {})])
+    body = re.sub(r'!\[png\]\(', lambda m: f'![{next(alts)}](', body)  # nbconvert calls every figure "png"
     head = f"# {fm.get('title', stem)}\n\n" + (f"> {fm['description']}\n\n" if fm.get('description') else '')
     return fm, rewrite_links(head + body.strip() + '\n', targets), res.get('outputs', {})
 
@@ -128,6 +133,10 @@ def sidebar_notebooks() -> list:
 # %% ../nbs/10_site.ipynb #fbf52768
 SITE_CSS = '''.md-typeset blockquote { border-left-color: var(--md-accent-fg-color); font-size: 1.1em; }
 .md-typeset table:not([class]) { font-size: .7rem; }
+.md-grid { max-width: 76rem; }
+.md-typeset table.dataframe, .md-typeset table[id^="T_"] { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; font-size: .68rem; }
+.md-typeset table.dataframe th, .md-typeset table.dataframe td, .md-typeset table[id^="T_"] th, .md-typeset table[id^="T_"] td { padding: .3em .7em; white-space: nowrap; text-align: right; border-bottom: 1px solid var(--md-default-fg-color--lightest); }
+.md-typeset img { max-width: 100%; }
 .md-typeset div.highlight + div.highlight, .md-typeset div.highlight + pre { margin-top: -.6em; }
 '''
 
@@ -142,7 +151,7 @@ def mkdocs_config(nav:list) -> dict:
                 validation=dict(omitted_files='warn', absolute_links='info', unrecognized_links='warn', anchors='warn'))
 
 def write_pages(proc:Path, docs:Path) -> list:
-    "Write the page and images of every sidebar notebook processed in `proc` to `docs`; the MkDocs `nav`."
+    "Write the page and figures of every sidebar notebook processed in `proc` to `docs`, and the pictures in `nbs/images/`; the MkDocs `nav`."
     fms = {p: pop_front_matter(read_processed(proc/p.name)) for p in sidebar_notebooks()}
     pages = {p: page_name(fm, p.name) for p, fm in fms.items()}
     targets = {k: page for p, page in pages.items() for k in (p.name, Path(page).with_suffix('.html').name)}
@@ -152,6 +161,8 @@ def write_pages(proc:Path, docs:Path) -> list:
         (docs/pages[p]).write_text(md)
         for name, data in images.items(): (docs/name).parent.mkdir(parents=True, exist_ok=True); (docs/name).write_bytes(data)
         nav.append({fm.get('title', p.stem): pages[p]})
+    for f in sorted((get_config().nbs_path/'images').glob('*.png')):  # pictures the prose links to, such as the front page's
+        (docs/'images').mkdir(exist_ok=True); (docs/'images'/f.name).write_bytes(f.read_bytes())
     (docs/'site.css').write_text(SITE_CSS)
     return nav
 
@@ -178,12 +189,12 @@ def build_site(dest=None) -> Path:
 
 # %% ../nbs/10_site.ipynb #08cd06ef
 def readme_markdown(proc:Path) -> str:
-    "README.md's text: the processed front page as Markdown, with links to other pages pointing at the published site."
+    "README.md's text: the processed front page as Markdown, with links to other pages pointing at the published site and pictures at `nbs/images/`."
     pages = {p: page_name(pop_front_matter(read_processed(proc/p.name)), p.name) for p in sidebar_notebooks()}
     targets = {k: f"{doc_url()}/{Path(page).with_suffix('.html').name}" for p, page in pages.items() for k in (p.name, Path(page).with_suffix('.html').name)}
     fm, md, images = notebook_page(proc/'index.ipynb', targets)
     if images: raise ValueError("index.ipynb shows figures; README.md would need image files beside it")
-    return md
+    return md.replace('](images/', '](nbs/images/')  # README.md sits one folder above the notebooks
 
 # %% ../nbs/10_site.ipynb #78d10893
 @call_parse
@@ -239,12 +250,14 @@ def browse_site(site, screenshots, words=('fit', 'Predictor'), plots_page:str='p
             for html in sorted(p.name for p in site.glob('*.html') if p.name != '404.html'):
                 errors.clear()
                 status = page.goto(root + html, wait_until='load').status
-                imgs = page.eval_on_selector_all('img', 'els => els.map(e => [e.getAttribute("src"), e.complete && e.naturalWidth > 0])')
+                imgs = page.eval_on_selector_all('img', 'els => els.map(e => [e.getAttribute("src"), e.complete && e.naturalWidth > 0, e.alt])')
+                clipped = page.eval_on_selector_all('table', 'ts => ts.filter(t => t.scrollWidth > t.parentElement.clientWidth + 1 && !["auto", "scroll"].includes(getComputedStyle(t).overflowX)).length')
                 ids[html] = set(page.eval_on_selector_all('[id]', 'els => els.map(e => e.id)'))
                 links |= {(html, h) for h in page.eval_on_selector_all('a[href]', 'els => els.map(e => e.href)') if h.startswith(root)}
-                report['pages'][html] = dict(status=status, console_errors=list(errors), broken_images=[s for s, ok in imgs if not ok], images=len(imgs))
+                report['pages'][html] = dict(status=status, console_errors=list(errors), broken_images=[s for s, ok, _ in imgs if not ok], images=len(imgs),
+                                           unlabelled_images=[s for s, _, alt in imgs if alt in ('', 'png', 'figure')], clipped_tables=clipped)
                 if html == plots_page:
-                    report['plots_page_figures'] = sum(ok for _, ok in imgs)
+                    report['plots_page_figures'] = sum(ok for _, ok, _ in imgs)
                     page.screenshot(path=str(screenshots/'plots.png'), full_page=True)
             page.goto(root + 'index.html', wait_until='load')
             page.screenshot(path=str(screenshots/'index.png'))

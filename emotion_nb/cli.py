@@ -17,7 +17,7 @@ from .data import EVAL_BATCH_SIZE, read_track_a, text_column
 from .evaluation import score_submission
 from .corpus import CHUNK_ROWS, RunFailed, predict_file, write_frame
 from .inference import Predictor, check_text_list
-from .insight import STEPS, error_report, explain, explanations_page, explanations_table
+from .insight import STEPS, TOLERANCE, error_report, explain, explanations_page, explanations_table
 from .pipeline import Interrupted, train_run
 from .processes import Processes
 from .training import RECIPE_ALIASES, RECIPES, TrainConfig, option_flag, recipe_config
@@ -166,7 +166,7 @@ def make_parser() -> argparse.ArgumentParser:
     x = _model_and_texts(sub, 'explain', 'which words drive each emotion (integrated gradients)', ('--csv',), 'a CSV file with a text column')
     x.add_argument('--labels', help="comma-separated labels to explain; default: all the model's (the table and page show the predicted ones)")
     x.add_argument('--out', type=Path, help='write the explanations as .json or as a self-contained .html page; default: a table on standard output')
-    x.add_argument('--steps', type=_positive_int, default=STEPS, help=f'integration steps to start with, doubled for a label until its delta is under 0.05; default {STEPS}')
+    x.add_argument('--steps', type=_positive_int, default=STEPS, help=f'integration steps to start with, doubled for a label until its delta is under {TOLERANCE}; default {STEPS}')
     x.add_argument('--quiet', action='store_true')
     x.set_defaults(func=cmd_explain)
     s = sub.add_parser('score', help="the task's official macro-F1 of a submission file against the gold labels")

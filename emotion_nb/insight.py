@@ -63,11 +63,13 @@ class Explainer:
         special = torch.tensor(tok.get_special_tokens_mask(ids[0].tolist(), already_has_special_tokens=True), dtype=torch.bool, device=device)
         return enc, ids, mask, torch.where(special, ids[0], tok.pad_token_id).unsqueeze(0)
 
-    @torch.no_grad()
     def probabilities(self, text:str) -> np.ndarray:
         "Each label's probability for `text`, from the float32 model the attributions come from."
         _, ids, mask, _ = self.encode(text)
-        return torch.sigmoid(self.model(ids, mask)[0]).cpu().numpy()
+        return self._probabilities(ids, mask)
+
+    @torch.no_grad()
+    def _probabilities(self, ids, mask) -> np.ndarray: return torch.sigmoid(self.model(ids, mask)[0]).cpu().numpy()
 
     def attribute(self, ids, mask, baseline, targets:list, steps:int) -> tuple:
         "Captum's integrated gradients of each of `targets` (label positions) at `steps` points: per-token attributions (one row per target) and convergence deltas."
@@ -86,7 +88,7 @@ class Explainer:
         while (redo := np.flatnonzero(np.abs(delta) >= self.tolerance)).size and steps < self.max_steps:
             steps *= 2  # only the labels whose path sum is still off
             per_token[redo], delta[redo] = self.attribute(ids, mask, baseline, [targets[i] for i in redo], steps)
-        probs, spans = self.probabilities(text), word_spans(enc.word_ids(), enc['offset_mapping'][0].tolist())
+        probs, spans = self._probabilities(ids, mask), word_spans(enc.word_ids(), enc['offset_mapping'][0].tolist())
         return dict(text=text, labels={l: dict(probability=float(probs[t]), predicted=int(probs[t] >= p.thresholds[t]), delta=float(delta[k]),
                                                words=[[text[s:e], float(per_token[k, pos].sum())] for s, e, pos in spans])
                                        for k, (l, t) in enumerate(zip(labels, targets))})
@@ -143,8 +145,8 @@ class Explanations(list):
 def explanations_page(exps:list, asked=None, title:str='emotion_nb: word attributions') -> str:
     "A self-contained HTML page of explanations: every shaded text, with a legend."
     legend = ("<p>Each word is shaded by its attribution to the label on its left (integrated gradients): "
-              "<span style='background:rgba(214,39,40,.6)'>red</span> speaks for the label, "
-              "<span style='background:rgba(31,119,180,.6)'>blue</span> against it. ✓ marks a label the model predicts; "
+              f"<span style='background:rgba{(*FOR, .6)}'>red</span> speaks for the label, "
+              f"<span style='background:rgba{(*AGAINST, .6)}'>blue</span> against it. ✓ marks a label the model predicts; "
               "hover over a word for its value.</p>")
     blocks = ''.join(f"<h3>{html.escape(e['text'][:80])}{'…' if len(e['text']) > 80 else ''}</h3>{explanation_html(e, asked)}" for e in exps)
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"

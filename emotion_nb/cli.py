@@ -17,7 +17,6 @@ from .data import EVAL_BATCH_SIZE, read_track_a, text_column
 from .evaluation import score_submission
 from .corpus import CHUNK_ROWS, RunFailed, predict_file, write_frame
 from .inference import Predictor, check_text_list
-from .insight import STEPS, TOLERANCE, error_report, explain, explanations_page, explanations_table
 from .pipeline import Interrupted, train_run
 from .processes import Processes
 from .training import RECIPE_ALIASES, RECIPES, TrainConfig, option_flag, recipe_config
@@ -46,9 +45,11 @@ def cmd_evaluate(a) -> int:
     "`emotion-nb evaluate`: every metric of a saved model on a labelled file, printed and optionally written as JSON."
     predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision)
     df = read_track_a(a.data, predictor.labels, a.drop_empty)
-    m = predictor.evaluate(df, a.threshold, progress=not a.quiet)
+    if a.report:
+        from emotion_nb.insight import error_report  # it brings matplotlib, which no other command needs
+        m = error_report(predictor, df, a.report, Path(a.data).name, thresholds=a.threshold, progress=not a.quiet)
+    else: m = predictor.evaluate(df, a.threshold, progress=not a.quiet)
     if a.out: write_json(a.out, m)
-    if a.report: error_report(predictor, df, a.report, Path(a.data).name, thresholds=a.threshold)
     print(format_metrics(m, str(a.data)))
     return 0
 
@@ -67,9 +68,10 @@ def cmd_explain(a) -> int:
     "`emotion-nb explain`: which words drive each emotion in `--text` or a `--csv` file's texts; a table, or `--out` as JSON or HTML."
     kind = None if a.out is None else a.out.suffix.lower()
     if kind not in (None, '.json', '.html'): raise BadInputError(f"--out {a.out}: explanations are written as .json or .html, not {kind or '(none)'}")
+    from emotion_nb.insight import STEPS, explain, explanations_page, explanations_table  # Captum and matplotlib: for this command only
     texts = a.text or text_column(a.csv)
     predictor = Predictor.load(a.model_dir)
-    exps = explain(predictor, texts, a.labels, a.steps, progress=not a.quiet)
+    exps = explain(predictor, texts, a.labels, a.steps or STEPS, progress=not a.quiet)
     if kind is None: print(explanations_table(exps, exps.asked))
     elif kind == '.json': write_json(a.out, list(exps))
     else:
@@ -166,7 +168,7 @@ def make_parser() -> argparse.ArgumentParser:
     x = _model_and_texts(sub, 'explain', 'which words drive each emotion (integrated gradients)', ('--csv',), 'a CSV file with a text column')
     x.add_argument('--labels', help="comma-separated labels to explain; default: all the model's (the table and page show the predicted ones)")
     x.add_argument('--out', type=Path, help='write the explanations as .json or as a self-contained .html page; default: a table on standard output')
-    x.add_argument('--steps', type=_positive_int, default=STEPS, help=f'integration steps to start with, doubled for a label until its delta is under {TOLERANCE}; default {STEPS}')
+    x.add_argument('--steps', type=_positive_int, help="integration steps to start with, doubled for a label until its attributions add up to its logit's change; default: the explainer's, emotion_nb.insight.STEPS")
     x.add_argument('--quiet', action='store_true')
     x.set_defaults(func=cmd_explain)
     s = sub.add_parser('score', help="the task's official macro-F1 of a submission file against the gold labels")

@@ -17,9 +17,9 @@ import torch
 import emotion_nb
 from .core import BadInputError, atomic_write, file_sha256, resolve_precision, write_json
 from .data import file_labels, label_columns, read_track_a, split_track_a
-from .evaluation import binarize, multilabel_metrics, predict_logits, sigmoid, bce_loss, tune_thresholds
+from .evaluation import (binarize, bce_loss, fit_temperatures, fold_temperatures, multilabel_metrics, predict_logits,
+                                   rescale_thresholds, sigmoid, tune_thresholds)
 from .inference import save_model, saved_weights
-from .insight import fit_temperatures, fold_temperatures, rescale_thresholds
 from .model import MINILM_NAME, build_classifier
 from .processes import Processes
 from .training import Callback, TrainConfig, fit, make_loaders, recipe_config, set_seed

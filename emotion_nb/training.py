@@ -88,7 +88,7 @@ class TrainConfig:
                               lambda v: v is None or (len(v) > 0 and all(isinstance(l, str) for l in v)), 'a non-empty list of names', parse=_comma_list)
     precision:str = option('auto', "'fp32' (exact), 'bf16' (autocast) or 'auto': bf16 where the hardware computes it natively", choices=PRECISIONS)
     calibrate:bool = option(True, 'leave the probabilities as trained; by default one temperature per label, fitted on validation, is folded '
-                                  'into the head so that they come out calibrated (decisions are the same either way; see `05a_insight`)', flag='--no-calibrate')
+                                  'into the head so that they come out calibrated (decisions are the same either way; see `04_evaluation`)', flag='--no-calibrate')
 
     def __post_init__(self):
         self.unfreeze = check_schedule(self.unfreeze)

@@ -23,7 +23,8 @@ from emotion_nb.core import write_json
 from emotion_nb.data import find_track_a, read_track_a
 from emotion_nb.evaluation import multilabel_metrics, predict_logits, sigmoid
 from emotion_nb.pipeline import prepare_run, run_frames
-from emotion_nb.training import Callback, fit, recipe_config
+from emotion_nb.config import recipe_config
+from emotion_nb.training import Callback, fit
 
 EMA_DECAY, SWA_EPOCHS = 0.99, (3, 4, 5)
 

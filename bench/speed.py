@@ -26,7 +26,8 @@ from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
 from emotion_nb.inference import Predictor, save_model
 from emotion_nb.model import minilm_path
 from emotion_nb.pipeline import prepare_run
-from emotion_nb.training import TrainConfig, fit, set_seed
+from emotion_nb.config import TrainConfig
+from emotion_nb.training import fit, set_seed
 
 # ---- The original notebook's code, kept as it was apart from names and the device argument ----
 

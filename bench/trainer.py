@@ -28,7 +28,8 @@ from emotion_nb.evaluation import binarize, macro_f1
 from emotion_nb.inference import Predictor, save_model
 from emotion_nb.model import minilm_path
 from emotion_nb.pipeline import prepare_run
-from emotion_nb.training import fit, recipe_config
+from emotion_nb.config import recipe_config
+from emotion_nb.training import fit
 from speed import timed
 
 def encoded(tok, df) -> list:

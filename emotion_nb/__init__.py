@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 # imported only when the name is first used (PEP 562), so `import emotion_nb` and `emotion-nb --help` stay fast.
 _FRONT_DOOR = {
     'train': 'pipeline', 'TrainConfig': 'config', 'recipe_config': 'config', 'RECIPES': 'config',
-    'Predictor': 'inference', 'predict_file': 'corpus', 'explain': 'insight', 'score_submission': 'evaluation',
+    'Predictor': 'inference', 'predict_file': 'corpus', 'explain': 'insight', 'score': 'evaluation',
     'read_track_a': 'data', 'data_path': 'datasets', 'LABELS': 'data', 'BadInputError': 'core',
 }
 __all__ = ['__version__', *_FRONT_DOOR]

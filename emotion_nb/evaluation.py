@@ -6,7 +6,7 @@
 __all__ = ['THRESHOLD_GRID', 'TEMPERATURE_RANGE', 'to_device', 'predict_logits', 'sigmoid', 'bce_loss', 'exact_match',
            'hamming_score', 'macro_f1', 'roc_auc_per_label', 'probability_bins', 'calibration_error', 'tune_thresholds',
            'label_thresholds', 'binarize', 'fit_temperatures', 'fold_temperatures', 'rescale_thresholds',
-           'multilabel_metrics', 'score_submission']
+           'multilabel_metrics', 'score']
 
 # %% ../nbs/04_evaluation.ipynb #004521b9
 import warnings
@@ -165,7 +165,7 @@ def multilabel_metrics(y:np.ndarray,        # True 0/1 labels, one row per text
             'report': classification_report(y, pred, target_names=labels, zero_division=0)}
 
 # %% ../nbs/04_evaluation.ipynb #f3fa15b6
-def score_submission(pred,  # The submission: `id` and one 0/1 column per label
+def score(pred,  # The submission: `id` and one 0/1 column per label
                      gold,  # The gold file of the same texts: `id`, usually `text`, and the labels
                     ) -> dict: # `n`, `macro_f1` (the official score), `micro_f1` and `per_label` F1
     "The task's official macro-F1 of a submission file against the gold labels, with one-line errors for what does not match."

@@ -135,14 +135,11 @@ class Predictor:
         pred = self.predict(texts, thresholds, progress)
         return pd.DataFrame({'id': ids, **{l.capitalize(): pred[l].to_numpy() for l in self.labels}})
 
-    def assess(self, df:pd.DataFrame, thresholds=None, progress:bool=False) -> tuple:
-        "All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others, and the probabilities behind them."
+    def evaluate(self, df:pd.DataFrame, thresholds=None, progress:bool=False, probabilities:bool=False):
+        "All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others; with `probabilities`, also the probabilities behind them."
         missing = [l for l in self.labels if l not in df.columns]
         if missing: raise BadInputError(f"the data has no label column {', '.join(map(repr, missing))}, which the model predicts")
         logits = self.logits(df['text'].tolist(), progress, 'evaluate')
         y, probs = df[self.labels].to_numpy(), sigmoid(logits)
-        return multilabel_metrics(y, probs, self.thresholds if thresholds is None else thresholds, self.labels, loss=bce_loss(logits, y)), probs
-
-    def evaluate(self, df:pd.DataFrame, thresholds=None, progress:bool=False) -> dict:
-        "All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others."
-        return self.assess(df, thresholds, progress)[0]
+        m = multilabel_metrics(y, probs, self.thresholds if thresholds is None else thresholds, self.labels, loss=bce_loss(logits, y))
+        return (m, probs) if probabilities else m

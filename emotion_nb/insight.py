@@ -285,7 +285,7 @@ def error_report(predictor:Predictor,  # The model
                 ) -> dict:             # The metrics, as `Predictor.evaluate` gives them
     "Write where `predictor` goes wrong on `df`: precision-recall curves, reliability diagrams, co-occurrence, `mistakes.csv` and an `index.html` showing them."
     labels, th = predictor.labels, predictor.thresholds if thresholds is None else thresholds
-    m, probs = predictor.assess(df, th, progress)
+    m, probs = predictor.evaluate(df, th, progress, probabilities=True)
     y, wrong = df[labels].to_numpy(), mistakes(df, probs, th, labels, k)
     with atomic_dir(out) as tmp:
         for fig in (plot_pr(y, probs, labels, th, tmp/'pr_curves.png'), plot_reliability(y, probs, labels, path=tmp/'reliability.png'),

@@ -83,7 +83,7 @@ def cmd_explain(a) -> int:
 def cmd_score(a) -> int:
     "`emotion-nb score`: the task's official macro-F1 of a submission file against the gold file."
     from emotion_nb.evaluation import score
-    s = score(data_path(a.pred), data_path(a.gold))
+    s = score(a.pred, a.gold)  # file names or dataset names: the readers resolve both
     if a.out: write_json(a.out, s)
     print(f"{a.pred} against {a.gold} ({s['n']} texts): macro-F1 {s['macro_f1']:.4f} (official) | micro-F1 {s['micro_f1']:.4f}")
     print('per label: ' + ', '.join(f"{l} {f:.4f}" for l, f in s['per_label'].items()))

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CHECKPOINT', 'SPLIT', 'run_frames', 'RunParts', 'prepare_run', 'previous_run', 'model_card', 'finish_run',
-           'SaveEpochs', 'train_run', 'train']
+           'SaveEpochs', 'train_run', 'frame_file', 'train']
 
 # %% ../nbs/06a_pipeline.ipynb #12f75169
 import copy, json, platform, shutil
@@ -238,6 +238,15 @@ def train_run(data,                      # The training CSV: id, text and one 0/
     return finish_run(out, model, tok, loaders, hist, cfg, labels, record) if procs.main else None
 
 # %% ../nbs/06a_pipeline.ipynb #788f69ca
+def frame_file(df:pd.DataFrame, out, resume:bool=False) -> Path:
+    "`df` as `OUT/data.csv`, the file a run records and resumes from; it never replaces the rows of an unfinished run."
+    path, text = Path(out)/'data.csv', df.to_csv(index=False)
+    if path.is_file() and path.read_text() == text: return path
+    if resume: raise BadInputError(f"--resume: these rows are not the ones the run in {out} was trained on")
+    previous_run(out, path, resume=False)  # refuses if `out` holds an unfinished run
+    with atomic_write(path) as f: f.write(text)
+    return path
+
 def train(data,                      # A Track A CSV, a dataset name such as 'semeval:eng', or a DataFrame of id, text and 0/1 labels
           out,                       # The run's directory: model/, metrics.json and plots/
           config:TrainConfig|str='default', # A `TrainConfig`, or the name of a recipe ('default', 'original')
@@ -249,8 +258,6 @@ def train(data,                      # A Track A CSV, a dataset name such as 'se
          ) -> dict|None:             # The final `metrics.json`, or None in a helper process of a multi-process run
     "Fine-tune a model on `data` and write it, its metrics and plots to `out`."
     cfg = recipe_config(config, **options) if isinstance(config, str) else TrainConfig.from_dict({**config.to_dict(), **options})
-    if isinstance(data, pd.DataFrame):
-        with atomic_write(Path(out)/'data.csv') as f: data.to_csv(f, index=False)
-        data = Path(out)/'data.csv'
+    if isinstance(data, pd.DataFrame): data = frame_file(data, out, resume)
     valid, test = (None if p is None else data_path(p) for p in (valid, test))
     return train_run(data_path(data), out, cfg, progress, resume, valid, test)

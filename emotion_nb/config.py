@@ -104,7 +104,9 @@ class TrainConfig:
             except TypeError: ok = False
             if not ok: raise BadInputError(f"{f.name} must be {m['want'] or 'one of ' + ', '.join(m['choices'])}, not {value!r}")
 
-    def to_dict(self) -> dict: return asdict(self)
+    def to_dict(self) -> dict:
+        "The options as a plain dict, ready for JSON."
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, d:dict):

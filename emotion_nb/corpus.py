@@ -125,9 +125,15 @@ class Parts:
         self.out, self.fmt, self.scanned, self.chunk_rows = Path(out), fmt, scanned, chunk_rows
         self.dir = self.out.parent/f'.{self.out.name}.parts'
 
-    def path(self, i:int) -> Path: return self.dir/f'{i:06d}.{self.fmt}'
-    def done(self) -> list: return [i for i in range(self.scanned.chunks) if self.path(i).is_file()]
-    def rows(self, chunks:list) -> int: return sum(min(self.chunk_rows, self.scanned.rows - i * self.chunk_rows) for i in chunks)
+    def path(self, i:int) -> Path:
+        "Where chunk `i`'s predictions go."
+        return self.dir/f'{i:06d}.{self.fmt}'
+    def done(self) -> list:
+        "The chunks already written, by number."
+        return [i for i in range(self.scanned.chunks) if self.path(i).is_file()]
+    def rows(self, chunks:list) -> int:
+        "How many input rows `chunks` hold."
+        return sum(min(self.chunk_rows, self.scanned.rows - i * self.chunk_rows) for i in chunks)
 
     def start(self, record:dict, resume:bool):
         "Make the folder of a new prediction, or check that `resume` continues one made from the same `record`."

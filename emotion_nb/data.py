@@ -197,7 +197,9 @@ class EmotionDataset(Dataset):
         self.labels = torch.zeros(len(texts), n_labels) if labels is None else torch.tensor(np.asarray(labels), dtype=torch.float32)
     def __len__(self): return len(self.ids)
     def __getitem__(self, i): return i, self.ids[i], self.labels[i]
-    def lengths(self): return np.array([len(x) for x in self.ids])
+    def lengths(self) -> np.ndarray:
+        "Each row's length in tokens, for `LengthGroupedBatches`."
+        return np.array([len(x) for x in self.ids])
 
 # %% ../nbs/00_data.ipynb #df95a4fc
 class PadCollator:
@@ -221,7 +223,9 @@ class LengthGroupedBatches:
 
     def __len__(self): return -(-len(self.lengths) // self.batch_size)
 
-    def set_epoch(self, epoch:int): self.epoch = epoch
+    def set_epoch(self, epoch:int):
+        "Shuffle as for `epoch` from now on (the loaders call it at each epoch's start)."
+        self.epoch = epoch
 
     def batches(self, epoch:int) -> list:
         "The batches of `epoch`, as lists of row indices."

@@ -22,7 +22,9 @@ class EmotionNBConfig(PretrainedConfig):
         self.thresholds, self.train_config, self.emotion_nb_version = thresholds or {}, train_config, emotion_nb_version
 
     @property
-    def labels(self) -> list: return [self.id2label[i] for i in range(self.num_labels)]
+    def labels(self) -> list:
+        "The label names, in the order of the model's outputs."
+        return [self.id2label[i] for i in range(self.num_labels)]
 
 # %% ../nbs/01a_transformers.ipynb #a0ddfc06
 class EmotionNBForSequenceClassification(PreTrainedModel):
@@ -37,6 +39,7 @@ class EmotionNBForSequenceClassification(PreTrainedModel):
         self.post_init()
 
     def forward(self, input_ids=None, attention_mask=None, **kwargs) -> SequenceClassifierOutput:
+        "`logits`, one per label for each row, as transformers' pipelines expect them."
         return SequenceClassifierOutput(logits=self.classifier(input_ids, attention_mask))
 
 AutoConfig.register(EmotionNBConfig.model_type, EmotionNBConfig)

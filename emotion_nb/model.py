@@ -122,6 +122,7 @@ class EmotionClassifier(nn.Module):
         self.head = nn.Linear(encoder.config.hidden_size, n_labels)
 
     def forward(self, input_ids, attention_mask):
+        "One logit per label for each row of `input_ids`."
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
         return self.head(self.dropout(pool(out, attention_mask, self.pooling)))
 

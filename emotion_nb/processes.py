@@ -20,6 +20,7 @@ class ShardedBatches:
     def __init__(self, batches, rank:int, world:int, equal:bool=False):
         self.batches, self.rank, self.world, self.equal = batches, rank, world, equal
     def set_epoch(self, epoch:int):
+        "Pass `epoch` on to the batches, which shuffle by it."
         if hasattr(self.batches, 'set_epoch'): self.batches.set_epoch(epoch)
     def __len__(self):
         n = len(self.batches)
@@ -54,7 +55,9 @@ class Processes:
         return cls(acc, sharded=fsdp)
 
     @property
-    def device(self) -> torch.device: return self.accelerator.device if self.accelerator else default_device()
+    def device(self) -> torch.device:
+        "This process's device."
+        return self.accelerator.device if self.accelerator else default_device()
 
     def shard(self, loader, equal:bool=False):
         "`loader` over this process's share of its batches (see `ShardedBatches`); all of them for evaluation under FSDP."

@@ -112,7 +112,9 @@ class History:
     best_epoch:int = 0
     best_val_f1:float = -1.0
     stopped_early:bool = False
-    def column(self, key) -> list: return [e[key] for e in self.epochs]
+    def column(self, key) -> list:
+        "`key`'s value at each epoch, in order."
+        return [e[key] for e in self.epochs]
 
 # %% ../nbs/03_training.ipynb #20ef44dc
 def rng_state(loader=None) -> dict:

@@ -8,7 +8,7 @@ __all__ = ['ANSI', 'SKIP_TAG', 'MACHINE_PATH', 'cell_directives', 'test_flags', 
            'execute_request', 'JupyterLab', 'DocRenderer']
 
 # %% ../../nbs/09_notebooks.ipynb #59a2102f
-import json, os, re, socket, subprocess, sys, time, uuid
+import inspect, json, os, re, socket, subprocess, sys, time, uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -214,10 +214,18 @@ class JupyterLab:
 
 # %% ../../nbs/09_notebooks.ipynb #b4dbdc7c
 class DocRenderer(BasicMarkdownRenderer):
-    "`show_doc`'s Markdown: the source link as HTML rather than a pandoc attribute JupyterLab shows raw, and the anchor nbdev's links name."
+    "`show_doc`'s Markdown: the source link as HTML rather than a pandoc attribute JupyterLab shows raw, the anchor nbdev's links name, and properties as properties."
+    def __init__(self, sym, **kwargs):
+        self.is_property = isinstance(sym, property)
+        super().__init__(sym.fget if self.is_property else sym, **kwargs)
+
     def _repr_markdown_(self):
         src = NbdevLookup().code(self.fn)
         link = f'<a href="{src}" target="_blank" style="float:right; font-size:smaller">source</a>\n\n' if src else ''
         name = self.nm.replace('_', r'\_')  # unescaped, Markdown reads `__call__` as bold "call"
         anchor = f'<a id="{self.nm.lower()}"></a>\n\n' if '.' in self.nm else ''  # nbdev links to `page#predictor.evaluate`; the heading's id drops the dot
-        return f"---\n\n{link}{anchor}{'#' * self.title_level} {name}\n\n" + MarkdownRenderer._repr_markdown_(self)
+        return f"---\n\n{link}{anchor}{'#' * self.title_level} {name}\n\n" + (self._property() if self.is_property else MarkdownRenderer._repr_markdown_(self))
+
+    def _property(self) -> str:
+        kind = self.sig.return_annotation if self.sig and self.sig.return_annotation is not inspect.Signature.empty else None
+        return f"*Property*{f', `{inspect.formatannotation(kind)}`' if kind else ''}: {self.docs}"

@@ -2,6 +2,7 @@
 
     python bench/startup.py                          # import, --help, data, and the front door's heavy path
     python bench/startup.py --model runs/minilm/model # also `emotion-nb predict MODEL --text ...`, the whole command
+    python bench/startup.py --model runs/minilm/model --onnx runs/minilm-onnx   # and from an ONNX directory, without torch
     python bench/startup.py --runs 5 --json out.json
     cd OTHER_CLONE && python ~/emotion_nb/bench/startup.py   # another version: its folder comes first on the path
 
@@ -36,6 +37,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--runs', type=int, default=3)
     p.add_argument('--model', help='a model directory: also time `emotion-nb predict MODEL --text ...`')
+    p.add_argument('--onnx', help='an ONNX directory (emotion-nb export): also time `emotion-nb predict ONNX_DIR --text ...`')
     p.add_argument('--json', type=Path, help='also write the figures here')
     a = p.parse_args()
     cli = [sys.executable, '-c', 'import sys; from emotion_nb.cli import main; sys.exit(main())']
@@ -47,6 +49,7 @@ def main():
         'python -c "from emotion_nb import Predictor"': [sys.executable, '-c', 'from emotion_nb import Predictor'],
     }
     if a.model: commands['emotion-nb predict MODEL --text ...'] = [*cli, 'predict', a.model, '--text', 'I was terrified when the lights went out', '--quiet']
+    if a.onnx: commands['emotion-nb predict ONNX_DIR --text ...'] = [*cli, 'predict', a.onnx, '--text', 'I was terrified when the lights went out', '--quiet']
     rows = {name: wall(cmd, a.runs) for name, cmd in commands.items()}
     imp = import_time('emotion_nb')
     print(f"{date.today()}, {platform.processor() or platform.machine()} ({cpu_kind()}), Python {platform.python_version()}, "

@@ -19,7 +19,6 @@ from .config import CHUNK_ROWS
 from .core import BadInputError, Interrupted, RunFailed, atomic_dir, atomic_write, progress_bar
 from .data import check_texts, csv_chunks
 from .inference import Predictor
-from .processes import Processes
 
 # %% ../nbs/06b_corpus.ipynb #fea37919
 FORMATS = {'.csv': 'csv', '.parquet': 'parquet', '.pq': 'parquet', '.jsonl': 'jsonl', '.ndjson': 'jsonl'}
@@ -199,9 +198,10 @@ def predict_file(predictor:Predictor,
                  text_column:str='text', id_column:str='id',
                  resume:bool=False,            # Keep the finished chunks of an interrupted prediction into `out`
                  progress:bool=True,
-                 processes:Processes|None=None,# The processes to share the chunks among; this one alone by default
+                 processes:'Processes|None'=None,# The processes to share the chunks among; this one alone by default
                 ) -> int:                      # The number of rows in `src`
     "Predict every row of `src` a chunk at a time, shared among `processes`, into `out`: the file is written whole or not at all, and a stopped run resumes."
+    from emotion_nb.processes import Processes  # torch: only for a file, not for `write_frame`
     procs = processes or Processes()
     if format not in ('table', 'semeval'): raise BadInputError(f"format must be 'table' or 'semeval', not {format!r}")
     fmt = file_format(out, '--out') if out is not None else 'csv'
@@ -234,7 +234,7 @@ def predict_file(predictor:Predictor,
     if procs.main: parts.join()
     return scanned.rows
 
-def _start(parts:Parts, record:dict, resume:bool, procs:Processes):
+def _start(parts:Parts, record:dict, resume:bool, procs:'Processes'):
     "The main process starts or checks the parts folder; every process then fails with its error, if any."
     error = None
     if procs.main:

@@ -14,10 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
-from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
-from sklearn.model_selection import train_test_split
-from torch.utils.data import DataLoader, Dataset
 
 from .config import EVAL_BATCH_SIZE, SPLITS
 from .core import BadInputError
@@ -167,6 +163,8 @@ def read_submission(path,  # A submission or gold file: `id` and one 0/1 column 
 # %% ../nbs/00_data.ipynb #8afef7bb
 def _cut(df, size, seed, how):
     "`(rest, taken)`: `size` of `df`'s rows taken at random, or by iterative stratification on its label columns."
+    from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit  # scikit-learn: 1.4 s to import, so only when splitting
+    from sklearn.model_selection import train_test_split
     if how == 'random': return train_test_split(df, test_size=size, random_state=seed)
     keep, take = next(MultilabelStratifiedShuffleSplit(n_splits=1, test_size=size, random_state=seed).split(df, df[label_columns(df)].to_numpy()))
     return df.iloc[keep], df.iloc[take]
@@ -188,9 +186,10 @@ def split_track_a(df:pd.DataFrame,      # Rows to split, as from `read_track_a`
     return train, valid, test
 
 # %% ../nbs/00_data.ipynb #deb82276
-class EmotionDataset(Dataset):
-    "Texts tokenized once (truncated to `max_len`, unpadded) with their 0/1 labels as float32."
+class EmotionDataset:
+    "Texts tokenized once (truncated to `max_len`, unpadded) with their 0/1 labels as float32: a map-style dataset for torch's `DataLoader`."
     def __init__(self, texts, labels=None, tokenizer=None, max_len:int=128):
+        import torch
         texts = [str(t) for t in texts]
         self.ids = tokenizer(texts, truncation=True, max_length=max_len, add_special_tokens=True)['input_ids']
         n_labels = 0 if labels is None else np.asarray(labels).shape[1]
@@ -206,6 +205,7 @@ class PadCollator:
     "Pad a list of `EmotionDataset` items to the longest in the batch, rounded up to a multiple of `pad_to`, and stack them into tensors."
     def __init__(self, pad_id:int, pad_to:int=1): self.pad_id, self.pad_to = pad_id, pad_to
     def __call__(self, items):
+        import torch
         idx, ids, labels = zip(*items)
         width = -(-max(map(len, ids)) // self.pad_to) * self.pad_to
         input_ids = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
@@ -244,14 +244,17 @@ class LengthGroupedBatches:
         return iter(batches)
 
 # %% ../nbs/00_data.ipynb #0197cdac
-def train_loader(ds:EmotionDataset, pad_id:int, batch_size:int=16, seed:int=42, group_by_length:bool=True, pad_to:int=1, **kwargs) -> DataLoader:
+def train_loader(ds:EmotionDataset, pad_id:int, batch_size:int=16, seed:int=42, group_by_length:bool=True, pad_to:int=1, **kwargs) -> 'DataLoader':
     "Shuffled, dynamically padded batches for training (widths a multiple of `pad_to`), of texts of similar length unless `group_by_length` is off; seeded."
+    import torch
+    from torch.utils.data import DataLoader
     collate = PadCollator(pad_id, pad_to)
     if group_by_length: return DataLoader(ds, batch_sampler=LengthGroupedBatches(ds.lengths(), batch_size, seed), collate_fn=collate, **kwargs)
     return DataLoader(ds, batch_size=batch_size, shuffle=True, collate_fn=collate, generator=torch.Generator().manual_seed(seed), **kwargs)
 
-def eval_loader(ds:EmotionDataset, pad_id:int, batch_size:int=EVAL_BATCH_SIZE, pad_to:int=1, **kwargs) -> DataLoader:
+def eval_loader(ds:EmotionDataset, pad_id:int, batch_size:int=EVAL_BATCH_SIZE, pad_to:int=1, **kwargs) -> 'DataLoader':
     "Batches of texts of similar length (longest first), for evaluation and prediction, padded to a multiple of `pad_to`."
+    from torch.utils.data import DataLoader
     order = np.argsort(-ds.lengths(), kind='stable')
     batches = [order[i:i+batch_size].tolist() for i in range(0, len(order), batch_size)]
     return DataLoader(ds, batch_sampler=batches, collate_fn=PadCollator(pad_id, pad_to), **kwargs)

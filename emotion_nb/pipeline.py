@@ -23,6 +23,7 @@ from .data import file_labels, label_columns, read_track_a, split_track_a
 from .evaluation import (binarize, bce_loss, fit_temperatures, fold_temperatures, multilabel_metrics, predict_logits,
                                    rescale_thresholds, sigmoid, tune_thresholds)
 from .inference import save_model, saved_weights
+from .hf import PLAIN_TRANSFORMERS_USAGE
 from .model import MINILM_NAME, build_classifier
 from .processes import Processes
 from .training import Callback, fit, make_loaders, set_seed
@@ -125,9 +126,9 @@ def model_card(record:dict) -> str:
         f"to tag a text with any subset of: {', '.join(labels)}. Each label has its own sigmoid output and decision threshold.", '',
         '## Labels and thresholds', '', '| label | threshold | validation F1 | test F1 | test positives |', '|---|---|---|---|---|',
         *[f"| {l} | {record['thresholds'][l]:.3f} | {val[l]['f1']:.4f} | {test[l]['f1']:.4f} | {test[l]['support']} |" for l in labels], '',
-        '## How to use', '', '```python', 'import emotion_nb.hf  # registers the model class with transformers',
-        'from transformers import pipeline', "pipeline('text-classification', model='MODEL_DIR', top_k=None)('What a lovely surprise!')",
-        '', 'from emotion_nb import Predictor  # applies the thresholds above',
+        '## How to use', '', 'With `transformers` alone (the directory carries its model code), the labels above their thresholds:', '',
+        '```python', "texts = ['What a lovely surprise!']", PLAIN_TRANSFORMERS_USAGE, '```', '', 'With emotion_nb:', '', '```python',
+        'from emotion_nb import Predictor  # applies the thresholds above',
         "Predictor.load('MODEL_DIR').predict(['What a lovely surprise!'])", '```', '',
         'or `emotion-nb predict MODEL_DIR --input texts.csv --out predictions.csv`.', '',
         '## Training data and recipe', '',

@@ -9,13 +9,11 @@ of track-a.csv once to warm up, then times a second pass (the texts sorted by le
 probabilities on all of track-a.csv are compared with PyTorch fp32's: the largest difference and the share of label
 decisions that agree.
 """
-import argparse, json, platform, re, resource, subprocess, sys, time
+import argparse, json, platform, resource, subprocess, sys, time
 from datetime import date
 from pathlib import Path
 
-def cpu_kind() -> str:
-    flags = set(re.findall(r'\w+', Path('/proc/cpuinfo').read_text())) if Path('/proc/cpuinfo').exists() else set()
-    return 'AMX/AVX-512 BF16' if {'amx_bf16', 'avx512_bf16'} & flags else 'AVX2 only' if 'avx2' in flags else 'unknown'
+from startup import cpu_kind  # bench/ is first on the path of a script run from it
 
 def one_path(model:str, precision:str, texts:int, threads:int, out:str):
     "Run in a child process: time one path, save its probabilities on all texts, print texts/s and peak memory as JSON."

@@ -7,16 +7,14 @@ It starts `emotion-nb serve MODEL` on a free port of 127.0.0.1 and, for each num
 each sending one text of track-a.csv per request, back to back, for `--seconds`. The offline rate is `Predictor`'s on
 the same texts in one process, in batches of 64, measured in the same run.
 """
-import argparse, platform, re, socket, statistics, subprocess, sys, threading, time
+import argparse, platform, socket, statistics, subprocess, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-import requests
+from startup import cpu_kind  # bench/ is first on the path of a script run from it
 
-def cpu_kind() -> str:
-    flags = set(re.findall(r'\w+', Path('/proc/cpuinfo').read_text())) if Path('/proc/cpuinfo').exists() else set()
-    return 'AMX/AVX-512 BF16' if {'amx_bf16', 'avx512_bf16'} & flags else 'AVX2 only' if 'avx2' in flags else 'unknown'
+import requests
 
 def free_port() -> int:
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from .config import CHUNK_ROWS
 from .core import BadInputError, Interrupted, RunFailed, atomic_dir, atomic_write, progress_bar
 from .data import check_texts, csv_chunks
-from .inference import Predictor
+from .inference import ONNX_FILE, Predictor
 
 # %% ../nbs/06b_corpus.ipynb #fea37919
 FORMATS = {'.csv': 'csv', '.parquet': 'parquet', '.pq': 'parquet', '.jsonl': 'jsonl', '.ndjson': 'jsonl'}
@@ -186,7 +186,7 @@ def _stamp(path) -> dict:
 
 def _record(predictor:Predictor, src, settings:dict) -> dict:
     "What a prediction of `src` is made from: the input's and the model's stamps, and the `settings` that shape the output."
-    model = predictor.path and dict(path=str(predictor.path), files=[_stamp(predictor.path/f) for f in ('config.json', 'model.safetensors')])
+    model = predictor.path and dict(path=str(predictor.path), files=[_stamp(predictor.path/f) for f in ('config.json', ONNX_FILE if predictor.onnx else 'model.safetensors')])
     return dict(input=_stamp(src), model=model or dict(path='(in memory)'), settings=settings)
 
 def predict_file(predictor:Predictor,

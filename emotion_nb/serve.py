@@ -11,7 +11,7 @@ import json, signal, time
 from pathlib import Path
 
 import litserve as ls
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
 import emotion_nb
@@ -40,23 +40,31 @@ def check_request(body:bytes, max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES) 
     return texts
 
 # %% ../nbs/06d_serve.ipynb #a6ac1945
-class CheckRequests(BaseHTTPMiddleware):
-    "Answer a bad `/predict` request with its 4xx status and `{\"error\": \"...\"}` before it reaches the model."
+class CheckRequests:
+    "ASGI middleware: answer a bad `/predict` request with its 4xx status and `{\"error\": \"...\"}` before it reaches the model."
     def __init__(self, app, max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES):
-        super().__init__(app)
-        self.max_texts, self.max_bytes = max_texts, max_bytes
+        self.app, self.max_texts, self.max_bytes = app, max_texts, max_bytes
 
-    async def dispatch(self, request, call_next):
-        "Check a `/predict` request; pass it on if it is good."
-        if request.method == 'POST' and request.url.path == '/predict':
-            kind = request.headers.get('content-type', '')
-            try:
-                if kind.startswith(('application/x-www-form-urlencoded', 'multipart/form-data')):
-                    raise RequestError(415, f"the body is {kind.split(';')[0]}; send JSON (Content-Type: application/json)")
-                if int(request.headers.get('content-length') or 0) > self.max_bytes: check_request(b' ' * (self.max_bytes + 1), self.max_texts, self.max_bytes)
-                check_request(await request.body(), self.max_texts, self.max_bytes)
-            except RequestError as e: return JSONResponse({'error': str(e)}, e.status)
-        return await call_next(request)
+    async def __call__(self, scope, receive, send):
+        if scope['type'] != 'http' or scope['method'] != 'POST' or scope['path'] != '/predict': return await self.app(scope, receive, send)
+        try: body = await self.checked_body(Headers(scope=scope), receive)
+        except RequestError as e: return await JSONResponse({'error': str(e)}, e.status)(scope, receive, send)
+        async def replay(): return {'type': 'http.request', 'body': body, 'more_body': False}
+        await self.app(scope, replay, send)
+
+    async def checked_body(self, headers, receive) -> bytes:
+        "The body of a `/predict` request, read whole, once `check_request` has found it good."
+        kind = headers.get('content-type', '')
+        if kind.startswith(('application/x-www-form-urlencoded', 'multipart/form-data')):
+            raise RequestError(415, f"the body is {kind.split(';')[0]}; send JSON (Content-Type: application/json)")
+        if int(headers.get('content-length') or 0) > self.max_bytes: check_request(b' ' * (self.max_bytes + 1), self.max_texts, self.max_bytes)
+        body, more = b'', True
+        while more:
+            message = await receive()
+            body, more = body + message.get('body', b''), message.get('more_body', False)
+            if len(body) > self.max_bytes: break
+        check_request(body, self.max_texts, self.max_bytes)
+        return body
 
 # %% ../nbs/06d_serve.ipynb #8afbfdc6
 def answers(predictor:Predictor, texts:list) -> list:
@@ -123,6 +131,6 @@ def serve(model_dir, host:str='127.0.0.1', port:int=8000, max_batch_size:int=32,
     "Serve `model_dir` (a model or ONNX directory) over HTTP until stopped; SIGTERM finishes the requests in flight first."
     info = model_info(model_dir)
     server = ls.LitServer(EmotionAPI(model_dir, max_batch_size, batch_timeout), accelerator='cpu', workers_per_device=workers, track_requests=True,
-                          model_metadata=info, middlewares=[(CheckRequests, dict(max_texts=max_texts, max_bytes=max_bytes))])
+                          fast_queue=True, model_metadata=info, middlewares=[(CheckRequests, dict(max_texts=max_texts, max_bytes=max_bytes))])
     drain_on_sigterm(server)
     server.run(host=host, port=port, generate_client_file=False, num_api_servers=1, log_level='warning')

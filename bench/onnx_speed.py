@@ -2,7 +2,7 @@
 
     emotion-nb export runs/minilm/model runs/minilm-onnx
     emotion-nb export runs/minilm/model runs/minilm-int8 --int8
-    python bench/onnx.py runs/minilm/model runs/minilm-onnx runs/minilm-int8 [--texts 2000] [--threads 2]
+    python bench/onnx_speed.py runs/minilm/model runs/minilm-onnx runs/minilm-int8 [--texts 2000] [--threads 2]
 
 Each path runs in its own process (so peak memory is its own): it loads the model, predicts the first `--texts` texts
 of track-a.csv once to warm up, then times a second pass (the texts sorted by length, batches of 64). Every path's

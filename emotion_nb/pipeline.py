@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CHECKPOINT', 'SPLIT', 'run_frames', 'RunParts', 'prepare_run', 'previous_run', 'model_card', 'finish_run',
-           'SaveEpochs', 'train_run', 'frame_file', 'train']
+           'SaveEpochs', 'WholeModel', 'resumed_state', 'train_run', 'frame_file', 'train']
 
 # %% ../nbs/06a_pipeline.ipynb #12f75169
 import copy, json, platform, shutil
@@ -189,6 +189,7 @@ class SaveEpochs(Callback):
     "After each epoch, on the main process: the model directory if the epoch is the best yet, the checkpoint, and `metrics.json` so far."
     def __init__(self, out:Path, whole, tokenizer, labels:list, cfg:TrainConfig, record:dict):
         self.out, self.whole, self.tokenizer, self.labels, self.cfg, self.record = out, whole, tokenizer, labels, cfg, record
+        self.saved = len(record.get('history', []))  # epochs on disk, a resumed run's included
     def after_epoch(self, run):
         state, hist = run.checkpoint(), run.hist  # every process takes part in gathering the state
         if not run.procs.main: return
@@ -197,6 +198,28 @@ class SaveEpochs(Callback):
             save_model(self.out/'model', self.whole(state['model']), self.tokenizer, self.labels, _thresholds(self.cfg, y_val, run.val_probs), self.cfg.max_len, self.cfg.to_dict())
         with atomic_write(self.out/CHECKPOINT, 'wb') as f: torch.save(state, f)
         write_json(self.out/'metrics.json', {**self.record, 'history': hist.epochs, 'best_epoch': hist.best_epoch})
+        self.saved = len(hist.epochs)
+
+    def interrupted(self, data) -> Interrupted:
+        "The one-line error for a run stopped by Ctrl-C: how many epochs are saved, and how to continue."
+        if not self.saved: return Interrupted("interrupted before the first epoch ended; nothing was saved")
+        return Interrupted(f"interrupted; {self.saved} epoch(s) saved in {self.out}: continue with emotion-nb train {data} --out {self.out} --resume")
+
+class WholeModel:
+    "The model to save and evaluate: `model` itself or, under FSDP (which shards `model` in place), an unsharded copy holding the weights given."
+    def __init__(self, model, procs:Processes): self.model, self.copy = model, copy.deepcopy(model) if procs.sharded else None
+    def __call__(self, weights:dict):
+        if self.copy is None: return self.model
+        self.copy.load_state_dict(weights)
+        return self.copy
+
+def resumed_state(out:Path, model, record:dict) -> dict:
+    "The checkpoint of the interrupted run in `out`, with its best weights so far (its saved model) under `best_model`; notes the resume in `record`."
+    state = torch.load(out/CHECKPOINT, map_location='cpu', weights_only=True)
+    model.load_state_dict(saved_weights(out/'model'))
+    state['best_model'] = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
+    record['resumed_after_epochs'] = record.get('resumed_after_epochs', []) + [len(state['history']['epochs'])]
+    return state
 
 # %% ../nbs/06a_pipeline.ipynb #1e283360
 def train_run(data,                      # The training CSV: id, text and one 0/1 column per label
@@ -206,37 +229,24 @@ def train_run(data,                      # The training CSV: id, text and one 0/
               resume:bool=False,         # Continue the interrupted run in `out`
               valid=None,                # A validation CSV instead of the internal validation split
               test=None,                 # A test CSV instead of the internal test split
+              cbs=(),                    # More `Callback`s for `fit` (trackers, a tuning pruner)
              ) -> dict|None:             # The final `metrics.json`, or None in a helper process
     "Train on `data` as `cfg` says, or continue the run in `out`; write the model, `metrics.json` and plots."
-    procs = Processes.launched()
-    out, record = Path(out), previous_run(out, data, resume)
+    procs, out = Processes.launched(), Path(out)
+    record = previous_run(out, data, resume)
     if record: cfg, valid, test = TrainConfig.from_dict(record['config']), *(record['data'].get(p, {}).get('path') for p in ('valid', 'test'))
     cfg = cfg or recipe_config()
     parts = prepare_run(data, cfg, valid, test)
-    model, tok, loaders, labels = parts.model, parts.tokenizer, parts.loaders, parts.labels
-    unsharded = copy.deepcopy(model) if procs.sharded else None  # FSDP shards `model` in place
-    def whole(weights:dict):
-        "The model to save and evaluate: `model` itself, or under FSDP its unsharded copy holding `weights`."
-        if unsharded is None: return model
-        unsharded.load_state_dict(weights)
-        return unsharded
-    model.to(procs.device)
-    state = None
-    if record:
-        state = torch.load(out/CHECKPOINT, map_location='cpu', weights_only=True)
-        model.load_state_dict(saved_weights(out/'model'))
-        state['best_model'] = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
-        record['resumed_after_epochs'] = record.get('resumed_after_epochs', []) + [len(state['history']['epochs'])]
-    else: record = _new_record(cfg, procs, data, parts.frames, labels, {p: f for p, f in (('valid', valid), ('test', test)) if f is not None})
-    saver = SaveEpochs(out, whole, tok, labels, cfg, record)
-    try: hist = fit(model, loaders['train'], loaders['valid'], cfg, progress, cbs=[saver], resume=state, processes=procs)
-    except KeyboardInterrupt:
-        done = json.loads((out/'metrics.json').read_text())['history'] if (out/CHECKPOINT).is_file() else []
-        if not done: raise Interrupted("interrupted before the first epoch ended; nothing was saved") from None
-        raise Interrupted(f"interrupted; {len(done)} epoch(s) saved in {out}: continue with emotion-nb train {data} --out {out} --resume") from None
-    record['environment']['parameters_held'] = procs.held(model)
-    model = whole(procs.state_dict(model)).to(procs.device)
-    return finish_run(out, model, tok, loaders, hist, cfg, labels, record) if procs.main else None
+    whole = WholeModel(parts.model, procs)
+    parts.model.to(procs.device)
+    state = resumed_state(out, parts.model, record) if record else None
+    record = record or _new_record(cfg, procs, data, parts.frames, parts.labels, {p: f for p, f in (('valid', valid), ('test', test)) if f is not None})
+    saver = SaveEpochs(out, whole, parts.tokenizer, parts.labels, cfg, record)
+    try: hist = fit(parts.model, parts.loaders['train'], parts.loaders['valid'], cfg, progress, [saver, *cbs], state, procs)
+    except KeyboardInterrupt: raise saver.interrupted(data) from None
+    record['environment']['parameters_held'] = procs.held(parts.model)
+    model = whole(procs.state_dict(parts.model)).to(procs.device)
+    return finish_run(out, model, parts.tokenizer, parts.loaders, hist, cfg, parts.labels, record) if procs.main else None
 
 # %% ../nbs/06a_pipeline.ipynb #788f69ca
 def frame_file(df:pd.DataFrame, out, resume:bool=False) -> Path:
@@ -255,10 +265,11 @@ def train(data,                      # A Track A CSV, a dataset name such as 'se
           test=None,                 # A test file or dataset name instead of the internal split
           progress:bool=True,        # Progress bars
           resume:bool=False,         # Continue the interrupted run in `out`
+          cbs=(),                    # More `Callback`s for `fit` (see `03_training`)
           **options,                 # `TrainConfig` settings that change `config`
          ) -> dict|None:             # The final `metrics.json`, or None in a helper process of a multi-process run
     "Fine-tune a model on `data` and write it, its metrics and plots to `out`."
     cfg = recipe_config(config, **options) if isinstance(config, str) else TrainConfig.from_dict({**config.to_dict(), **options})
     if isinstance(data, pd.DataFrame): data = frame_file(data, out, resume)
     valid, test = (None if p is None else data_path(p) for p in (valid, test))
-    return train_run(data_path(data), out, cfg, progress, resume, valid, test)
+    return train_run(data_path(data), out, cfg, progress, resume, valid, test, cbs)

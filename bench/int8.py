@@ -22,7 +22,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from startup import cpu_kind  # bench/ is first on the path of a script run from it
 from emotion_nb import Predictor, read_track_a
-from emotion_nb.export import _export_graph, export_onnx, run_validation
+from emotion_nb.export import _export_graph, export_onnx, run_split
 
 LINEAR = {'MatMul', 'Gemm', 'FusedMatMul', 'MatMulInteger', 'MatMulIntegerToFloat', 'DynamicQuantizeMatMul', 'DynamicQuantizeLinear'}
 
@@ -85,7 +85,7 @@ def main():
               f"{total / (r['other'] + r['tokenize']) * r['rate'] / torch_rate:.2f}x |")
     f32, i8 = rows['ONNX fp32 (plain)'], rows['ONNX int8 (plain)']
     print(f"\nint8 makes the linear layers {f32['linear'] / i8['linear']:.2f}x faster; the rest of the graph takes {i8['other']:.2f} ms/text either way.\n")
-    df = run_validation(a.model)
+    df = run_split(a.model)
     base = ref.evaluate(df, probabilities=True)
     print(f"Per layer, on the run's validation split ({len(df)} texts; fp32 macro-F1 {base[0]['macro_f1']:.4f}):\n")
     print('| int8 layers | labels equal to fp32 | macro-F1 | change |\n|---|---|---|---|')

@@ -1,4 +1,4 @@
-"""Prediction speed and memory: PyTorch (fp32, and bf16 weights where the CPU has native bf16) against ONNX Runtime fp32 and int8, side by side.
+"""Prediction speed and memory: PyTorch (fp32, and bf16 autocast where the CPU has native bf16) against ONNX Runtime fp32 and int8, side by side.
 
     emotion-nb export runs/minilm/model runs/minilm-onnx
     emotion-nb export runs/minilm/model runs/minilm-int8 --int8
@@ -42,7 +42,7 @@ def main():
     a = ap.parse_args()
     if a.child: return one_path(a.child[0], a.child[1], a.texts, a.threads, a.child[2])
     import numpy as np, tempfile
-    paths = [('torch fp32', a.model, 'fp32')] + ([('torch bf16 weights', a.model, 'bf16')] if cpu_kind() == 'AMX/AVX-512 BF16' else []) + \
+    paths = [('torch fp32', a.model, 'fp32')] + ([('torch bf16', a.model, 'bf16')] if cpu_kind() == 'AMX/AVX-512 BF16' else []) + \
             [('ONNX Runtime fp32', a.onnx, 'onnx'), ('ONNX Runtime int8', a.int8, 'onnx')]
     rows, tmp = [], Path(tempfile.mkdtemp())
     for name, model, precision in paths:

@@ -111,14 +111,14 @@ class Predictor:
         self.onnx = hasattr(model, 'session')  # an `OnnxModel` (`06c_export`) predicts at the precision it was exported at
         if self.onnx: self.model, self.precision = model, model.precision
         else:
-            import torch
-            self.precision = resolve_precision(precision, model_device(model))
-            self.model = model.to(torch.bfloat16) if self.precision == 'bf16' else model
+            trained = (meta.get('config') or {}).get('precision', 'auto')  # where training scored the model: bf16 autocast or fp32
+            self.precision = resolve_precision(trained if precision == 'auto' else precision, model_device(model))
+            self.model = model
         self.labels, self.thresholds = meta['labels'], np.array([meta['thresholds'][l] for l in meta['labels']])
 
     @classmethod
     def load(cls, path, device=None, batch_size:int=EVAL_BATCH_SIZE, precision:str='auto'):
-        "A `Predictor` for the model directory `path`, predicting at `precision` (`auto`: bf16 where the hardware has it); an ONNX directory predicts through ONNX Runtime, without torch."
+        "A `Predictor` for the model directory `path`, predicting at `precision` (`auto`: the precision it was trained and scored at, else bf16 where the hardware has it); an ONNX directory predicts through ONNX Runtime, without torch."
         if (Path(path)/ONNX_FILE).is_file():
             from emotion_nb.export import OnnxModel
             model = OnnxModel.load(path)

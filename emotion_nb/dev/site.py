@@ -142,14 +142,15 @@ def documented(nbs_path) -> set:
             if c.cell_type == 'code' for m in SHOW_DOC.findall(c.source)}
 
 def public_names(module) -> list:
-    "The functions and classes of `module.__all__` defined there, and their public methods and properties, as `show_doc` names them."
+    "The functions and classes of `module.__all__` defined there, and their public methods and properties, as `show_doc` names them; a method that overrides its base class's (a `Callback` event) has the base's entry."
     names = []
     for name in getattr(module, '__all__', []):
         o = getattr(module, name)
         if not (inspect.isfunction(o) or inspect.isclass(o)) or o.__module__ != module.__name__: continue
         names.append(name)
         if inspect.isclass(o): names += [f'{name}.{k}' for k, v in vars(o).items() if not k.startswith('_')
-                                         and (inspect.isfunction(v) or isinstance(v, (classmethod, staticmethod, property)))]
+                                         and (inspect.isfunction(v) or isinstance(v, (classmethod, staticmethod, property)))
+                                         and not any(k in vars(base) for base in o.__mro__[1:])]
     return names
 
 def undocumented(nbs_path=None) -> list:

@@ -6,6 +6,7 @@ _FRONT_DOOR = {
     'train': 'pipeline', 'TrainConfig': 'config', 'recipe_config': 'config', 'RECIPES': 'config',
     'Predictor': 'inference', 'predict_file': 'corpus', 'explain': 'insight', 'score': 'evaluation',
     'read_track_a': 'data', 'data_path': 'datasets', 'LABELS': 'data', 'BadInputError': 'core',
+    'tune': 'tune', 'Callback': 'training',
 }
 __all__ = ['__version__', *_FRONT_DOOR]
 

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'POOLINGS', 'SPLITS', 'EVAL_BATCH_SIZE', 'CHUNK_ROWS', 'STEPS', 'SEED_SCHEDULE', 'POS_WEIGHTS',
-           'STOP_ON', 'RECIPES', 'RECIPE_ALIASES', 'check_schedule', 'option', 'option_flag', 'TrainConfig',
-           'recipe_config']
+           'REPORT_TO', 'STOP_ON', 'RECIPES', 'RECIPE_ALIASES', 'check_schedule', 'option', 'option_flag',
+           'TrainConfig', 'recipe_config']
 
 # %% ../nbs/00c_config.ipynb #44cecfdb
 from argparse import ArgumentTypeError
@@ -34,6 +34,7 @@ def check_schedule(schedule:dict) -> dict:
 
 # %% ../nbs/00c_config.ipynb #481492f3
 POS_WEIGHTS = ('none', 'sqrt', 'balanced')
+REPORT_TO = ('tensorboard', 'mlflow')  # the trackers `train --report-to` logs to (06e_tracking)
 STOP_ON = ('loss', 'f1')
 
 def option(default,            # The value when no recipe sets it
@@ -45,9 +46,10 @@ def option(default,            # The value when no recipe sets it
            parse=None,         # How the command line's string becomes a value, if not the field's type
            factory=None,       # A function making the default, for a mutable one
            cli:bool=True,      # Whether `emotion-nb train` has a flag for it
+           space:tuple|None=None, # The range `tune` searches: ('log'|'float'|'int', low, high), or ('choice',) for all `choices`
           ):
     "A `TrainConfig` field with its help, its check and its command-line flag, all declared in one place."
-    meta = dict(help=help, check=check, want=want, choices=choices, flag=flag, parse=parse, cli=cli)
+    meta = dict(help=help, check=check, want=want, choices=choices, flag=flag, parse=parse, cli=cli, space=space)
     return field(default_factory=factory, metadata=meta) if factory else field(default=default, metadata=meta)
 
 def option_flag(f:Field) -> str:
@@ -64,17 +66,17 @@ def _tune_or_number(s:str):
 class TrainConfig:
     "Everything that decides how a model is trained, each setting with its help, check and flag; `recipe_config` gives the package's recipes."
     model:str = option(DEFAULT_MODEL, "Hugging Face name, local directory, or 'minilm' (offline)")
-    pooling:str = option('mean', "how a text's vector is made from its tokens: 'mean', 'cls' or 'pooler' (the original's)", choices=POOLINGS)
-    dropout:float = option(0.3, 'dropout before the linear head', lambda v: 0 <= v < 1, 'in [0, 1)')
+    pooling:str = option('mean', "how a text's vector is made from its tokens: 'mean', 'cls' or 'pooler' (the original's)", choices=POOLINGS, space=('choice',))
+    dropout:float = option(0.3, 'dropout before the linear head', lambda v: 0 <= v < 1, 'in [0, 1)', space=('float', 0.0, 0.5))
     max_len:int = option(128, 'tokens kept per text', _at_least(2), 'at least 2')
     batch_size:int = option(16, 'texts per training batch (per process)', _at_least(1), 'at least 1')
     eval_batch_size:int = option(EVAL_BATCH_SIZE, 'texts per validation batch (length-sorted)', _at_least(1), 'at least 1')
-    lr_encoder:float = option(1e-5, "the encoder's learning rate (its top layer's, with --layer-decay)", lambda v: v > 0, 'positive')
-    lr_head:float = option(5e-5, "the head's learning rate", lambda v: v > 0, 'positive')
-    layer_decay:float = option(1.0, "each encoder layer's learning rate as a share of the one above's; 1: all alike", lambda v: 0 < v <= 1, 'in (0, 1]')
+    lr_encoder:float = option(1e-5, "the encoder's learning rate (its top layer's, with --layer-decay)", lambda v: v > 0, 'positive', space=('log', 1e-5, 3e-4))
+    lr_head:float = option(5e-5, "the head's learning rate", lambda v: v > 0, 'positive', space=('log', 1e-4, 3e-3))
+    layer_decay:float = option(1.0, "each encoder layer's learning rate as a share of the one above's; 1: all alike", lambda v: 0 < v <= 1, 'in (0, 1]', space=('float', 0.5, 1.0))
     weight_decay:float = option(0.01, "AdamW's weight decay", lambda v: v >= 0, 'zero or more')
-    epochs:int = option(10, 'the most epochs to train', _at_least(1), 'at least 1')
-    warmup:float = option(0.1, 'share of all steps spent warming the learning rate up from 0', lambda v: 0 <= v < 1, 'in [0, 1)')
+    epochs:int = option(10, 'the most epochs to train', _at_least(1), 'at least 1', space=('int', 2, 8))
+    warmup:float = option(0.1, 'share of all steps spent warming the learning rate up from 0', lambda v: 0 <= v < 1, 'in [0, 1)', space=('float', 0.0, 0.3))
     patience:int = option(2, 'epochs without a better validation score before stopping early', _at_least(1), 'at least 1')
     rdrop:float = option(0.0, 'R-Drop: weight of the divergence between two dropout passes over each batch; 0: one pass', lambda v: v >= 0, 'zero or more')
     stop_on:str = option('loss', "the validation score early stopping watches: 'loss' (the original's) or macro-F1 ('f1')", choices=STOP_ON)
@@ -87,7 +89,7 @@ class TrainConfig:
                                   flag='--threshold', parse=_tune_or_number)
     group_by_length:bool = option(True, 'shuffle training texts plainly instead of batching texts of similar length (far more padding)',
                                   flag='--no-group-by-length')
-    pos_weight:str = option('none', "weight each label's positives against imbalance: 'none', 'sqrt' or 'balanced'", choices=POS_WEIGHTS)
+    pos_weight:str = option('none', "weight each label's positives against imbalance: 'none', 'sqrt' or 'balanced'", choices=POS_WEIGHTS, space=('choice',))
     split_seed:int|None = option(None, 'seed of the 75/15/10 split, if not --seed: models differing only in --seed then share one split', parse=int)
     split:str = option('random', "the 75/15/10 split: 'random' (the original's) or 'iterative' (multi-label stratified)", choices=SPLITS)
     labels:list|None = option(None, 'comma-separated labels to learn, in this order; default: every label column of the training file',

@@ -26,6 +26,7 @@ from .inference import save_model, saved_weights
 from .hf import PLAIN_TRANSFORMERS_USAGE
 from .model import MINILM_NAME, build_classifier
 from .processes import Processes
+from .tracking import Trackers
 from .training import Callback, fit, make_loaders, set_seed
 
 # %% ../nbs/06a_pipeline.ipynb #cd255318
@@ -238,7 +239,8 @@ def train_run(data,                      # The training CSV: id, text and one 0/
               resume:bool=False,         # Continue the interrupted run in `out`
               valid=None,                # A validation CSV instead of the internal validation split
               test=None,                 # A test CSV instead of the internal test split
-              cbs=(),                    # More `Callback`s for `fit` (trackers, a tuning pruner)
+              cbs=(),                    # More `Callback`s for `fit` (a tuning pruner, a loss trick)
+              report_to=(),              # Trackers to log to: 'tensorboard', 'mlflow' (`06e_tracking`)
              ) -> dict|None:             # The final `metrics.json`, or None in a helper process
     "Train on `data` as `cfg` says, or continue the run in `out`; write the model, `metrics.json` and plots."
     procs, out = Processes.launched(), Path(out)
@@ -250,12 +252,14 @@ def train_run(data,                      # The training CSV: id, text and one 0/
     parts.model.to(procs.device)
     state = resumed_state(out, parts.model, record) if record else None
     record = record or _new_record(cfg, procs, data, parts.frames, parts.labels, {p: f for p, f in (('valid', valid), ('test', test)) if f is not None})
-    saver = SaveEpochs(out, whole, parts.tokenizer, parts.labels, cfg, record)
-    try: hist = fit(parts.model, parts.loaders['train'], parts.loaders['valid'], cfg, progress, [saver, *cbs], state, procs)
+    saver, trackers = SaveEpochs(out, whole, parts.tokenizer, parts.labels, cfg, record), Trackers(report_to, out, parts.labels, cfg.to_dict())
+    try: hist = fit(parts.model, parts.loaders['train'], parts.loaders['valid'], cfg, progress, [saver, trackers, *cbs], state, procs)
     except KeyboardInterrupt: raise saver.interrupted(data) from None
     record['environment']['parameters_held'] = procs.held(parts.model)
     model = whole(procs.state_dict(parts.model)).to(procs.device)
-    return finish_run(out, model, parts.tokenizer, parts.loaders, hist, cfg, parts.labels, record) if procs.main else None
+    record = finish_run(out, model, parts.tokenizer, parts.loaders, hist, cfg, parts.labels, record) if procs.main else None
+    trackers.final(record)
+    return record
 
 # %% ../nbs/06a_pipeline.ipynb #788f69ca
 def frame_file(df:pd.DataFrame, out, resume:bool=False) -> Path:
@@ -275,10 +279,11 @@ def train(data,                      # A Track A CSV, a dataset name such as 'se
           progress:bool=True,        # Progress bars
           resume:bool=False,         # Continue the interrupted run in `out`
           cbs=(),                    # More `Callback`s for `fit` (see `03_training`)
+          report_to=(),              # Trackers to log to: 'tensorboard', 'mlflow' (see `06e_tracking`)
           **options,                 # `TrainConfig` settings that change `config`
          ) -> dict|None:             # The final `metrics.json`, or None in a helper process of a multi-process run
     "Fine-tune a model on `data` and write it, its metrics and plots to `out`."
     cfg = recipe_config(config, **options) if isinstance(config, str) else TrainConfig.from_dict({**config.to_dict(), **options})
     if isinstance(data, pd.DataFrame): data = frame_file(data, out, resume)
     valid, test = (None if p is None else data_path(p) for p in (valid, test))
-    return train_run(data_path(data), out, cfg, progress, resume, valid, test, cbs)
+    return train_run(data_path(data), out, cfg, progress, resume, valid, test, cbs, report_to)

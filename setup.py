@@ -27,6 +27,7 @@ minilm_requirements = shlex.split(cfg.get('minilm_requirements', ''))
 onnx_requirements = shlex.split(cfg.get('onnx_requirements', ''))
 serve_requirements = shlex.split(cfg.get('serve_requirements', ''))
 track_requirements = shlex.split(cfg.get('track_requirements', ''))
+tune_requirements = shlex.split(cfg.get('tune_requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 min_python = cfg['min_python']
@@ -45,7 +46,7 @@ setuptools.setup(
     include_package_data = True,
     package_data = {cfg['lib_name']: ['bundled/*', 'bundled/*/*']},  # the English Track A files, their licence and the download checksums
     install_requires = requirements,
-    extras_require={ 'minilm': minilm_requirements, 'onnx': onnx_requirements, 'serve': serve_requirements, 'track': track_requirements, 'dev': dev_requirements },
+    extras_require={ 'minilm': minilm_requirements, 'onnx': onnx_requirements, 'serve': serve_requirements, 'track': track_requirements, 'tune': tune_requirements, 'dev': dev_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

@@ -7,7 +7,7 @@ __all__ = ['STEPS_PER_SEED', 'search_space', 'suggest', 'open_storage', 'fail_in
            'run_trial', 'next_trial', 'run_until', 'write_results', 'tune']
 
 # %% ../nbs/06f_tune.ipynb #20975aed
-import fcntl, os, socket, warnings
+import fcntl, importlib.util, os, socket, warnings
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -165,6 +165,7 @@ def tune(data,                 # Labelled training rows: a file or a dataset nam
          valid=None,           # A validation file instead of each seed's internal split
          progress:bool=True) -> dict:
     "Search the options' ranges with Optuna for the best mean validation macro-F1 over seeds; resumes and shares the study in `storage`."
+    if importlib.util.find_spec('optuna') is None: raise BadInputError('tune needs the optuna package: pip install optuna')
     import optuna
     from emotion_nb.datasets import data_path
     if trials < 1: raise BadInputError(f"--trials {trials}: at least 1")

@@ -305,7 +305,7 @@ def _quiet_transformers():
 def main(argv=None) -> int:
     "Entry point of the `emotion-nb` command: run a subcommand; bad input prints one line and returns 2, Ctrl-C 130, a failure of the machine 1."
     args = make_parser().parse_args(argv)
-    if args.command in ('train', 'evaluate', 'predict', 'explain', 'export', 'serve') and not is_onnx_dir(getattr(args, 'model_dir', None)): _quiet_transformers()
+    if args.command in ('train', 'tune', 'evaluate', 'predict', 'explain', 'export', 'serve') and not is_onnx_dir(getattr(args, 'model_dir', None)): _quiet_transformers()
     try: return args.func(args)
     except BadInputError as e:
         print(f"emotion-nb {args.command}: error: {e}", file=sys.stderr)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['STEPS_PER_SEED', 'search_space', 'suggest', 'open_storage', 'fail_interrupted', 'locked', 'Prune', 'trial_config',
-           'run_trial', 'next_trial', 'run_until', 'write_results', 'tune']
+           'run_trial', 'next_trial', 'run_until', 'write_results', 'base_values', 'tune']
 
 # %% ../nbs/06f_tune.ipynb #20975aed
 import fcntl, importlib.util, os, socket, warnings
@@ -110,21 +110,23 @@ def run_trial(trial, data, base:TrainConfig, space:dict, seeds:list, out:Path, v
     return float(np.mean(scores))
 
 # %% ../nbs/06f_tune.ipynb #6353aa53
-def next_trial(study, n:int, lock:Path):
-    "A new trial of `study`, or None when the finished and running trials already number `n`; taken under `lock`, so processes sharing the study agree."
+def next_trial(study, n:int, lock:Path, first:dict|None=None):
+    "A new trial of `study`, or None when the finished and running trials already number `n`; taken under `lock`, so processes sharing the study agree. A new study's first trial takes the values `first`."
     from optuna.trial import TrialState
     with locked(lock):
-        if sum(t.state != TrialState.FAIL for t in study.get_trials(deepcopy=False)) >= n: return None
+        trials = study.get_trials(deepcopy=False)
+        if sum(t.state != TrialState.FAIL for t in trials) >= n: return None
+        if first and not trials: study.enqueue_trial(first)
         trial = study.ask()
     trial.set_user_attr('host', socket.gethostname()); trial.set_user_attr('pid', os.getpid())
     return trial
 
-def run_until(study, n:int, objective, lock:Path, progress:bool=True):
-    "Run `objective` on new trials of `study` until it holds `n` trials that finished or are running, with a bar of the count and the best value."
+def run_until(study, n:int, objective, lock:Path, progress:bool=True, first:dict|None=None):
+    "Run `objective` on new trials of `study` until it holds `n` trials that finished or are running, with a bar of the count and the best value; a new study's first trial takes the values `first`."
     import optuna
     from optuna.trial import TrialState
     bar = progress_bar(total=n, progress=progress, desc=f'study {study.study_name}')
-    while (trial := next_trial(study, n, lock)) is not None:
+    while (trial := next_trial(study, n, lock, first)) is not None:
         try: study.tell(trial, objective(trial))
         except optuna.TrialPruned: study.tell(trial, state=TrialState.PRUNED)
         except BaseException: study.tell(trial, state=TrialState.FAIL); raise
@@ -152,6 +154,12 @@ def write_results(study, base:TrainConfig, out:Path) -> dict:
             plt.close(fig)
     return dict(best_trial=best.number, best_value=best.value, best_params=best.params, test_macro_f1=best.user_attrs.get('test_macro_f1'), trials=len(table))
 
+def base_values(base:TrainConfig, space:dict) -> dict|None:
+    "`base`'s own value of each option in `space`, or None if one lies outside its range."
+    values = {n: getattr(base, n) for n in space}
+    inside = all(v in rest[0] if kind == 'choice' else rest[0] <= v <= rest[1] for v, (kind, *rest) in zip(values.values(), space.values()))
+    return values if inside else None
+
 def tune(data,                 # Labelled training rows: a file or a dataset name
          trials:int,           # How many trials the study should hold, counting those of other processes and earlier runs
          study:str='emotion_nb', # The study's name
@@ -176,5 +184,5 @@ def tune(data,                 # Labelled training rows: a file or a dataset nam
                             pruner=optuna.pruners.MedianPruner(), load_if_exists=True)
     fail_interrupted(s)
     seed_list = [base.seed + k for k in range(seeds)]
-    run_until(s, trials, lambda trial: run_trial(trial, data, base, space, seed_list, out, valid), out/'.trials.lock', progress)
+    run_until(s, trials, lambda trial: run_trial(trial, data, base, space, seed_list, out, valid), out/'.trials.lock', progress, base_values(base, space))
     return write_results(s, base, out)

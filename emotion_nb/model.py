@@ -8,6 +8,7 @@ __all__ = ['OFFLINE_HINT', 'MINILM_NAME', 'TINY_TEXTS', 'minilm_path', 'resolve_
 
 # %% ../nbs/01_model.ipynb #2002641c
 import socket
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -72,12 +73,18 @@ TINY_TEXTS = ["I am so angry and furious about this", "I am scared, afraid of th
               "What a happy and joyful day, I love it", "I feel sad and lonely, I miss her",
               "Wow, what a surprise, I did not expect that", "The meeting is at noon on Tuesday"]
 
-def _tiny_tokenizer(texts, vocab_size=200):
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
-    special = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
-    tok = Tokenizer(models.WordPiece(unk_token='[UNK]'))
-    tok.normalizer, tok.pre_tokenizer = normalizers.BertNormalizer(lowercase=True), pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=special))
+def _tiny_vocab(texts, normalizer, pre_tokenizer, n_words:int) -> dict:
+    "Special tokens, every character alone and as a word's continuation, then the `n_words` commonest words (ties alphabetical)."
+    words = Counter(w for t in texts for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(t)))
+    chars = sorted({c for w in words for c in w})
+    common = sorted((w for w in words if len(w) > 1), key=lambda w: (-words[w], w))[:n_words]
+    return {t: i for i, t in enumerate(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', *chars, *(f'##{c}' for c in chars), *common])}
+
+def _tiny_tokenizer(texts, n_words=200):
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    normalizer, pre_tokenizer = normalizers.BertNormalizer(lowercase=True), pre_tokenizers.BertPreTokenizer()
+    tok = Tokenizer(models.WordPiece(_tiny_vocab(texts, normalizer, pre_tokenizer, n_words), unk_token='[UNK]'))
+    tok.normalizer, tok.pre_tokenizer = normalizer, pre_tokenizer
     tok.post_processor = processors.TemplateProcessing(single='[CLS] $A [SEP]', special_tokens=[('[CLS]', 2), ('[SEP]', 3)])
     return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]', pad_token='[PAD]', cls_token='[CLS]',
                                    sep_token='[SEP]', mask_token='[MASK]')

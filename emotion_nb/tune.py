@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['STEPS_PER_SEED', 'search_space', 'suggest', 'open_storage', 'fail_interrupted', 'locked', 'Prune', 'trial_config',
-           'run_trial', 'next_trial', 'run_until', 'write_results', 'base_values', 'tune']
+           'run_trial', 'next_trial', 'run_until', 'can_rank_options', 'write_results', 'base_values', 'tune']
 
 # %% ../nbs/06f_tune.ipynb #20975aed
 import fcntl, importlib.util, os, socket, warnings
@@ -135,6 +135,11 @@ def run_until(study, n:int, objective, lock:Path, progress:bool=True, first:dict
     bar.close()
 
 # %% ../nbs/06f_tune.ipynb #7aa83e55
+def can_rank_options(trials:list) -> bool:
+    "Whether Optuna can rank the searched options by importance: the finished `trials` differ in their options, and their values do not all tie."
+    done = [t for t in trials if t.state.name == 'COMPLETE']
+    return len({tuple(sorted(t.params.items())) for t in done}) > 1 and len({t.value for t in done}) > 1
+
 def write_results(study, base:TrainConfig, out:Path) -> dict:
     "Write the best config, the trials table and the plots of `study` to `out`; a summary of the best trial."
     import matplotlib.pyplot as plt
@@ -147,7 +152,7 @@ def write_results(study, base:TrainConfig, out:Path) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
         plots = {'history.png': ovm.plot_optimization_history}
-        if len({tuple(t.params.items()) for t in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))}) > 1: plots['importance.png'] = ovm.plot_param_importances
+        if can_rank_options(study.trials): plots['importance.png'] = ovm.plot_param_importances
         for name, plot in plots.items():
             fig = plot(study).figure
             with atomic_write(out/name, 'wb') as f: fig.savefig(f, format='png', dpi=120, bbox_inches='tight')

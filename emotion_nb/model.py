@@ -98,7 +98,7 @@ def _tiny_config(arch, vocab_size, n_layers, width):
 # %% ../nbs/01_model.ipynb #d631909d
 def save_tiny_encoder(path,                 # Directory to write the encoder and tokenizer to
                       arch:str='bert',      # Any `AutoConfig` model type: bert, roberta, distilbert, mpnet, electra...
-                      texts:list=TINY_TEXTS,# Sentences to train the WordPiece vocabulary on
+                      texts:list=TINY_TEXTS,# Sentences whose characters and commonest words make the vocabulary
                       n_layers:int=6, width:int=32, seed:int=0) -> str:
     "Save a small randomly initialised encoder and a matching tokenizer to `path`, for fast tests; returns the path."
     torch.manual_seed(seed)

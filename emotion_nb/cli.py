@@ -39,6 +39,8 @@ def cmd_train(a) -> int:
     r = train(a.data, a.out, config_file(a.config) if a.config else a.recipe, a.valid, a.test, progress=not a.quiet, resume=a.resume, report_to=a.report_to or (), **given)
     if r is None: return 0  # a helper process of a multi-process run: the main process reports
     test_name = 'test file' if 'test' in r['data'] else 'internal test'
+    if 'temperatures' in r: print("calibrated on validation, one temperature per label: " + ', '.join(f"{l} {t:.2f}" for l, t in r['temperatures'].items())
+                                  + "; the figures below, loss included, are the calibrated model's")
     print(format_metrics(r['validation'], 'validation') + '\n' + format_metrics(r['test'], test_name))
     print(f"best epoch {r['best_epoch']}; wrote {Path(a.out)/'model'}, {Path(a.out)/'metrics.json'} and {Path(a.out)/'plots'}")
     return 0

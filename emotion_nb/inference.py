@@ -88,6 +88,7 @@ def load_model(path, device=None) -> tuple: # `(model, tokenizer, meta)`
     if not path.is_dir(): raise BadInputError(f"model directory {path} does not exist")
     v1 = (path/'emotion_nb.json').is_file()
     missing = [f for f in (('model.safetensors', 'encoder/config.json', 'tokenizer') if v1 else MODEL_FILES) if not (path/f).exists()]
+    if missing and (path/'model').is_dir(): raise BadInputError(f"{path} is a training run's folder, not a model directory: use {path/'model'}")
     if missing: raise BadInputError(f"model directory {path} is incomplete: missing {', '.join(missing)}")
     try: model, tokenizer, meta = (_load_v1 if v1 else _load)(path)
     except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as e:  # what unreadable files raise; a bug still raises as itself

@@ -7,7 +7,7 @@ __all__ = ['MAX_TEXTS', 'MAX_BYTES', 'RequestError', 'check_request', 'CheckRequ
            'drain_on_sigterm', 'serve']
 
 # %% ../nbs/06d_serve.ipynb #50b23ea8
-import json, signal, time
+import json, os, signal, time
 from pathlib import Path
 
 import litserve as ls
@@ -120,7 +120,9 @@ def model_info(model_dir) -> dict:
 
 def drain_on_sigterm(server:ls.LitServer, timeout:float=30):
     "On SIGTERM, wait (up to `timeout` s) for the requests in flight to be answered, then shut down as on Ctrl-C, workers and all."
+    main = os.getpid()
     def stop(signum, frame):
+        if os.getpid() != main: raise SystemExit(0)  # the forked API server, stopped by LitServe after its own graceful shutdown: exit without a traceback
         deadline = time.monotonic() + timeout
         while server.active_requests and time.monotonic() < deadline: time.sleep(0.02)
         raise KeyboardInterrupt  # LitServe's own graceful shutdown; Python's default for SIGTERM would orphan the workers

@@ -42,7 +42,8 @@ setuptools.setup(
         'Natural Language :: ' + cfg['language'].title(),
     ] + ['Programming Language :: Python :: '+o for o in py_versions[py_versions.index(min_python):]] + (['License :: ' + lic[1] ] if lic[1] else []),
     url = cfg['git_url'],
-    packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*'], exclude=[cfg['lib_name'] + '.dev']),  # the development tools stay in the clone
+    packages = setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
+    package_dir = {'': '.'},  # so that an editable install puts the clone on the path, ahead of a folder named like the package
     include_package_data = True,
     package_data = {cfg['lib_name']: ['bundled/*', 'bundled/*/*']},  # the English Track A files, their licence and the download checksums
     install_requires = requirements,

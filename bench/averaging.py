@@ -1,7 +1,7 @@
 """Weight averaging, one of issue 12's candidates, against the default recipe in the same run: all-MiniLM-L6-v2 on one
 seed's 75/15/10 split of `track-a.csv`, scored on its internal test split and on `dev.csv`. Prints the figures.
 
-    python bench/averaging.py --seed 42
+    python -m bench.averaging --seed 42
 
 One run of the default recipe, trained for all its 5 epochs (no early stopping, so that every epoch is there to average),
 gives three models:
@@ -9,7 +9,7 @@ gives three models:
 - `EMA 0.99`: an exponential moving average of the weights, updated after every optimizer step; with decay 0.99 it
   reaches back about 100 steps, under one epoch of 120. Its best epoch by validation macro-F1 is kept, as for the baseline;
 - `SWA, epochs 3-5`: the plain mean of the weights at the ends of epochs 3, 4 and 5, with no choice made on validation.
-Every model decides at 0.5, as the default recipe does. `averaging_rows(seed, out)` gives `08_experiments` its rows.
+Every model decides at 0.5, as the default recipe does. `26_experiments` runs it for its rows.
 
 The averages are taken outside the package, by a `Callback` that `fit` calls after every step and epoch: they did not
 win, so the package has no option for them.
@@ -19,10 +19,11 @@ from pathlib import Path
 
 import torch
 
-from emotion_nb.core import write_json
+from emotion_nb.core import cpu_kind, resolve_precision, write_json
 from emotion_nb.data import find_track_a, read_track_a
 from emotion_nb.evaluation import multilabel_metrics, predict_logits, sigmoid
-from emotion_nb.pipeline import prepare_run, run_frames
+from emotion_nb.pipeline import prepare_run
+from emotion_nb.run_dir import run_frames
 from emotion_nb.config import recipe_config
 from emotion_nb.training import Callback, fit
 
@@ -65,7 +66,8 @@ def averaging_rows(seed:int, out) -> dict:
     best_ema = max(ema_val_f1, key=ema_val_f1.get)
     rows[f'EMA {EMA_DECAY}'] = dict(epochs=best_ema, **scored(model, scoring, labels, averages.emas[best_ema]))
     rows[f'SWA, epochs {SWA_EPOCHS[0]}-{SWA_EPOCHS[-1]}'] = dict(epochs=len(hist.epochs), **scored(model, scoring, labels, mean_weights(list(averages.ends.values()))))
-    record = dict(seed=seed, train_seconds=seconds, history=hist.epochs, rows=rows)
+    environment = dict(precision=resolve_precision(cfg.precision, next(model.parameters()).device), cpu=cpu_kind())
+    record = dict(seed=seed, train_seconds=seconds, history=hist.epochs, rows=rows, environment=environment)
     write_json(Path(out)/'metrics.json', record)
     return record
 
@@ -76,7 +78,7 @@ def main():
     a = p.parse_args()
     if find_track_a() is None or find_track_a('dev.csv') is None: sys.exit('track-a.csv or dev.csv not found (see README: getting the data)')
     record = averaging_rows(a.seed, a.out.format(seed=a.seed))
-    print(f"seed {a.seed}, all-MiniLM-L6-v2, the default recipe for 5 epochs ({record['train_seconds']:.0f} s): python bench/averaging.py --seed {a.seed}\n")
+    print(f"seed {a.seed}, all-MiniLM-L6-v2, the default recipe for 5 epochs ({record['train_seconds']:.0f} s): python -m bench.averaging --seed {a.seed}\n")
     print(f"| {'model':<16} | epoch | val F1 | test F1 | dev F1 | test exact | dev exact |\n|{'-'*18}|-------|--------|---------|--------|------------|-----------|")
     for name, r in record['rows'].items():
         print(f"| {name:<16} | {r['epochs']:5d} | {r['valid']['macro_f1']:6.3f} | {r['test']['macro_f1']:7.3f} | {r['dev']['macro_f1']:6.3f} "

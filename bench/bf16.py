@@ -1,6 +1,6 @@
 """What a training step costs under bfloat16 autocast against float32, on this CPU.
 
-    python bench/bf16.py [--threads 1] [--steps 3] [--batch 32]
+    python -m bench.bf16 [--threads 1] [--steps 3] [--batch 32]
 
 One training step (forward, BCE loss, backward) of the MiniLM classifier on a batch of track-a.csv's texts, timed
 after a warm-up step, in float32 and under bf16 autocast as `--precision bf16` trains. On a CPU with AMX or AVX-512
@@ -12,7 +12,7 @@ from datetime import date
 
 import torch
 
-from startup import cpu_kind  # bench/ is first on the path of a script run from it
+from emotion_nb.core import cpu_kind
 from emotion_nb import read_track_a
 from emotion_nb.data import LABELS, find_track_a
 from emotion_nb.model import build_classifier

@@ -6,7 +6,7 @@
 3. int8 dynamic quantization (`torch.ao.quantization.quantize_dynamic`) of each group of Linear layers: texts/s against
    fp32 and how often its 0/1 labels agree with fp32's.
 
-    python bench/cpu_ceiling.py --model-dir runs/minilm/model
+    python -m bench.cpu_ceiling --model-dir runs/minilm/model
 """
 import argparse, copy, sys, time, warnings
 

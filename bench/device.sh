@@ -41,16 +41,15 @@ save_file({k: v.float() for k, v in load_file('.gpu/minilm/model.safetensors').i
 print(torch.__version__, torch.cuda.get_device_name(0))
 PY
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-    cd bench
     want=${*:2}; want=${want:-speed trainer corpus}
     case " $want " in *" speed "*)
-    python3 speed.py --model roberta-shaped > "$OUT/speed.txt" 2>&1 || echo "speed.py failed"
+    python3 -m bench.speed --model roberta-shaped > "$OUT/speed.txt" 2>&1 || echo "speed.py failed"
     tail -16 "$OUT/speed.txt" ;; esac
     case " $want " in *" trainer "*)
-    python3 trainer.py > "$OUT/trainer.txt" 2>&1 || echo "trainer.py failed"
-    grep -A 16 'python bench/trainer.py' "$OUT/trainer.txt" | grep -v 'Loading weights' || tail -20 "$OUT/trainer.txt" ;; esac
+    python3 -m bench.trainer > "$OUT/trainer.txt" 2>&1 || echo "trainer.py failed"
+    grep -A 16 'python -m bench.trainer' "$OUT/trainer.txt" | grep -v 'Loading weights' || tail -20 "$OUT/trainer.txt" ;; esac
     case " $want " in *" corpus "*)
-    python3 predict_corpus.py --rows 20000 1000000 > "$OUT/corpus.txt" 2>&1 || echo "predict_corpus.py failed"
+    python3 -m bench.predict_corpus --rows 20000 1000000 > "$OUT/corpus.txt" 2>&1 || echo "predict_corpus.py failed"
     grep -v 'Loading weights' "$OUT/corpus.txt" | tail -12 ;; esac ;;
 *) echo "usage: bash bench/device.sh pack|run" >&2; exit 2 ;;
 esac

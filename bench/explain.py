@@ -2,7 +2,7 @@
 a trained model (the README's, `runs/minilm/model`, unless `--model` says otherwise). Prints seconds per text and the
 largest convergence delta.
 
-    python bench/explain.py --model runs/minilm/model --texts 40
+    python -m bench.explain --model runs/minilm/model --texts 40
 
 The texts are the first `--texts` of `track-a.csv` whose length is 28 to 32 tokens. Each is explained once before the
 clock starts (the first call of a shape costs more), then once timed.
@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import torch
 
-from emotion_nb.core import native_bf16
+from emotion_nb.core import cpu_kind, native_bf16
 from emotion_nb.data import find_track_a, read_track_a
 from emotion_nb.inference import Predictor
 from emotion_nb.insight import STEPS, TOLERANCE, Explainer
@@ -39,7 +39,7 @@ def main():
         seconds.append(time.perf_counter() - start)
         deltas += [abs(v['delta']) for v in e['labels'].values()]
     cpu = platform.processor() or 'cpu'
-    print(f"{date.today()} | {cpu}, {torch.get_num_threads()} threads, native bf16: {native_bf16(torch.device('cpu'))} | torch {torch.__version__} | "
+    print(f"{date.today()} | {cpu} ({cpu_kind()}), {torch.get_num_threads()} threads, native bf16: {native_bf16(torch.device('cpu'))} | torch {torch.__version__} | "
           f"{a.model} | {len(texts)} texts of 28-32 tokens, all {len(predictor.labels)} labels, {STEPS} steps to start, tolerance {TOLERANCE}")
     print(f"seconds per text: median {np.median(seconds):.2f}, 90th percentile {np.quantile(seconds, .9):.2f}, max {max(seconds):.2f}; "
           f"largest |delta| {max(deltas):.4f}")

@@ -1,6 +1,6 @@
 """Why ONNX int8 is not 2x torch fp32 on this CPU: where the time goes, and what each layer costs in accuracy.
 
-    python bench/int8.py runs/minilm/model [--texts 1000] [--threads 2]
+    python -m bench.int8 runs/minilm/model [--texts 1000] [--threads 2]
 
 It exports the model as `emotion-nb export` does (the plain graph, ONNX Runtime's fusions for fp32, dynamic per-channel
 int8 of the plain graph), then:
@@ -20,9 +20,10 @@ import numpy as np
 import onnxruntime as ort
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
-from startup import cpu_kind  # bench/ is first on the path of a script run from it
+from emotion_nb.core import cpu_kind
 from emotion_nb import Predictor, read_track_a
-from emotion_nb.export import _export_graph, export_onnx, run_split
+from emotion_nb.export import _export_graph, export_onnx
+from emotion_nb.run_dir import run_split
 
 LINEAR = {'MatMul', 'Gemm', 'FusedMatMul', 'MatMulInteger', 'MatMulIntegerToFloat', 'DynamicQuantizeMatMul', 'DynamicQuantizeLinear'}
 

@@ -2,7 +2,7 @@
 
     emotion-nb export runs/minilm/model runs/minilm-onnx
     emotion-nb export runs/minilm/model runs/minilm-int8 --int8
-    python bench/onnx_speed.py runs/minilm/model runs/minilm-onnx runs/minilm-int8 [--texts 2000] [--threads 2]
+    python -m bench.onnx_speed runs/minilm/model runs/minilm-onnx runs/minilm-int8 [--texts 2000] [--threads 2]
 
 Each path runs in its own process (so peak memory is its own): it loads the model, predicts the first `--texts` texts
 of track-a.csv once to warm up, then times a second pass (the texts sorted by length, batches of 64). Every path's
@@ -13,7 +13,7 @@ import argparse, json, platform, resource, subprocess, sys, time
 from datetime import date
 from pathlib import Path
 
-from startup import cpu_kind  # bench/ is first on the path of a script run from it
+from emotion_nb.core import CPU_KINDS, cpu_kind
 
 def one_path(model:str, precision:str, texts:int, threads:int, out:str):
     "Run in a child process: time one path, save its probabilities on all texts, print texts/s and peak memory as JSON."
@@ -42,7 +42,7 @@ def main():
     a = ap.parse_args()
     if a.child: return one_path(a.child[0], a.child[1], a.texts, a.threads, a.child[2])
     import numpy as np, tempfile
-    paths = [('torch fp32', a.model, 'fp32')] + ([('torch bf16', a.model, 'bf16')] if cpu_kind() == 'AMX/AVX-512 BF16' else []) + \
+    paths = [('torch fp32', a.model, 'fp32')] + ([('torch bf16', a.model, 'bf16')] if cpu_kind() in CPU_KINDS[:2] else []  # native bf16) + \
             [('ONNX Runtime fp32', a.onnx, 'onnx'), ('ONNX Runtime int8', a.int8, 'onnx')]
     rows, tmp = [], Path(tempfile.mkdtemp())
     for name, model, precision in paths:

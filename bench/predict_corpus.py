@@ -2,9 +2,9 @@
 `track-a.csv`, repeated, with an id, an author and a date beside each text. Every run is a fresh process (or, with
 `--processes 2`, two under `accelerate launch`). Prints rows per second and peak memory, and their ratios.
 
-    python bench/predict_corpus.py                                  # 20,000 and 1,000,000 rows, one process
-    python bench/predict_corpus.py --rows 100000 --processes 1 2   # one process against two
-    python bench/predict_corpus.py --model-dir runs/minilm/model    # a trained model
+    python -m bench.predict_corpus                                  # 20,000 and 1,000,000 rows, one process
+    python -m bench.predict_corpus --rows 100000 --processes 1 2   # one process against two
+    python -m bench.predict_corpus --model-dir runs/minilm/model    # a trained model
 
 The default model is all-MiniLM-L6-v2 with an untrained head: it does exactly the work of a trained one. Peak memory
 is the largest resident set of any one process of a run (with two processes, of either).
@@ -18,9 +18,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import torch
 
-from emotion_nb.core import default_device, native_bf16, resolve_precision
+from emotion_nb.core import cpu_kind, default_device, native_bf16, resolve_precision
 from emotion_nb.data import LABELS, find_track_a, read_track_a
-from emotion_nb.inference import save_model
+from emotion_nb.model_dir import save_model
 from emotion_nb.model import build_classifier
 
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
@@ -63,8 +63,8 @@ def main():
     work, device = Path(tempfile.mkdtemp()), default_device()
     model = a.model_dir or save_model(work/'model', *build_classifier('minilm'), LABELS)
     cpu = platform.processor() or platform.machine()
-    print(f"{date.today()}, {device} ({os.cpu_count()} cores, {cpu}), native bf16: {native_bf16(device)}, precision "
-          f"{resolve_precision('auto', device)}, torch {torch.__version__}: python bench/predict_corpus.py "
+    print(f"{date.today()}, {device} ({os.cpu_count()} cores, {cpu}, {cpu_kind()}), native bf16: {native_bf16(device)}, precision "
+          f"{resolve_precision('auto', device)}, torch {torch.__version__}: python -m bench.predict_corpus "
           f"--rows {' '.join(map(str, a.rows))} --processes {' '.join(map(str, a.processes))}\n", flush=True)
     figures = []
     for n in a.rows:

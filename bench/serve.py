@@ -1,7 +1,7 @@
 """The HTTP service under load: texts/s and latency at 1, 8 and 32 concurrent one-text clients, against the same model's offline rate.
 
     emotion-nb export runs/minilm/model runs/minilm-onnx
-    python bench/serve.py runs/minilm-onnx [--seconds 30] [--clients 1 8 32] [--max-batch-size 32] [--batch-timeout 0.01]
+    python -m bench.serve runs/minilm-onnx [--seconds 30] [--clients 1 8 32] [--max-batch-size 32] [--batch-timeout 0.01]
 
 It starts `emotion-nb serve MODEL` on a free port of 127.0.0.1 and, for each number of clients, runs that many clients,
 each sending one text of track-a.csv per request, back to back, for `--seconds`. The clients are asyncio connections
@@ -13,7 +13,7 @@ from datetime import date
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
-from startup import cpu_kind  # bench/ is first on the path of a script run from it
+from emotion_nb.core import cpu_kind
 
 def free_port() -> int:
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]

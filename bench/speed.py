@@ -1,8 +1,8 @@
 """Speed benchmark: the original notebook's loop against emotion_nb's, side by side in one process, same data and seed.
 
-    python bench/speed.py                               # this CPU: all-MiniLM-L6-v2, the recipe's 10 epochs
-    python bench/speed.py --model roberta-shaped         # a GPU: RobertaModel(RobertaConfig()), random weights
-    python bench/speed.py --epochs 2 --json out.json     # a quicker look, figures also written as JSON
+    python -m bench.speed                               # this CPU: all-MiniLM-L6-v2, the recipe's 10 epochs
+    python -m bench.speed --model roberta-shaped         # a GPU: RobertaModel(RobertaConfig()), random weights
+    python -m bench.speed --epochs 2 --json out.json     # a quicker look, figures also written as JSON
 
 Both paths train the same encoder with the original recipe (pooler output, lr 1e-5/5e-5, warmup 10%, frozen ->
 last 4 layers from epoch 1 -> all from epoch 3, early stop on validation loss, patience 2) on the same split of
@@ -23,7 +23,8 @@ from transformers import AutoModel, AutoTokenizer, RobertaConfig, RobertaModel, 
 
 from emotion_nb.core import default_device
 from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
-from emotion_nb.inference import Predictor, save_model
+from emotion_nb.inference import Predictor
+from emotion_nb.model_dir import save_model
 from emotion_nb.model import minilm_path
 from emotion_nb.pipeline import prepare_run
 from emotion_nb.config import TrainConfig

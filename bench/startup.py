@@ -1,10 +1,9 @@
 """Start-up benchmark: how long a user waits before a command does anything, each measured alone, in fresh processes.
 
-    python bench/startup.py                          # import, --help, data, and the front door's heavy path
-    python bench/startup.py --model runs/minilm/model # also `emotion-nb predict MODEL --text ...`, the whole command
-    python bench/startup.py --model runs/minilm/model --onnx runs/minilm-onnx   # and from an ONNX directory, without torch
-    python bench/startup.py --runs 5 --json out.json
-    cd OTHER_CLONE && python ~/emotion_nb/bench/startup.py   # another version: its folder comes first on the path
+    python -m bench.startup                          # import, --help, data, and the front door's heavy path
+    python -m bench.startup --model runs/minilm/model # also `emotion-nb predict MODEL --text ...`, the whole command
+    python -m bench.startup --model runs/minilm/model --onnx runs/minilm-onnx   # and from an ONNX directory, without torch
+    python -m bench.startup --runs 5 --json out.json
 
 Each command runs `--runs` times one after another (the first run warms the disk cache and is not counted); the
 table shows the median and the range of wall-clock seconds, and `python -X importtime`'s own figure for
@@ -13,6 +12,8 @@ table shows the median and the range of wall-clock seconds, and `python -X impor
 import argparse, json, platform, re, statistics, subprocess, sys, time
 from datetime import date
 from pathlib import Path
+
+from emotion_nb.core import cpu_kind  # reads /proc/cpuinfo; imports nothing heavy
 
 def wall(cmd:list, runs:int) -> list:
     "Seconds each of `runs` runs of `cmd` took, after one run that is not counted; empty if `cmd` fails (an older version lacks it)."
@@ -28,10 +29,6 @@ def import_time(module:str) -> float:
     err = subprocess.run([sys.executable, '-X', 'importtime', '-c', f'import {module}'], capture_output=True, text=True, check=True).stderr
     line = next(l for l in reversed(err.splitlines()) if re.search(rf'\|\s*{re.escape(module)}$', l))
     return int(line.split('|')[1]) / 1e6
-
-def cpu_kind() -> str:
-    flags = set(re.findall(r'\w+', Path('/proc/cpuinfo').read_text())) if Path('/proc/cpuinfo').exists() else set()
-    return 'AMX/AVX-512 BF16' if {'amx_bf16', 'avx512_bf16'} & flags else 'AVX2 only' if 'avx2' in flags else 'unknown'
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -1,10 +1,10 @@
 """The peer users would pick instead: Hugging Face `Trainer`'s documented multi-label recipe against emotion_nb's default
 recipe, side by side in one process, same encoder, split and seed. Prints the figures and their ratios.
 
-    python bench/trainer.py                  # all-MiniLM-L6-v2, 5 epochs, on whatever device is present
-    python bench/trainer.py --epochs 1       # a quicker look
+    python -m bench.trainer                  # all-MiniLM-L6-v2, 5 epochs, on whatever device is present
+    python -m bench.trainer --epochs 1       # a quicker look
 
-`trainer_reference` is Trainer's recipe as the quality reference row of `08_experiments`.
+`python -m bench.trainer --reference --seed 42` trains Trainer's recipe as the quality reference row of `26_experiments`.
 
 Trainer: `AutoModelForSequenceClassification` with `problem_type='multi_label_classification'`, `DataCollatorWithPadding`,
 length-grouped sampling, lr 1e-4, batch 16, evaluation batch 64, validation macro-F1 at 0.5 after every epoch.
@@ -12,6 +12,10 @@ emotion_nb: `fit` with the default recipe (mean pooling, lr 1e-4/1e-3, every lay
 Both train on the seed-42 75/15/10 split of `track-a.csv`; both predict every text of `track-a.csv` with the model they
 trained. Per-epoch times include each epoch's validation, for both. Each side runs in a fresh child process of this one,
 one after the other, so that its peak memory (the child's peak resident set, on a CPU) is its own.
+
+Like for like: where emotion_nb's `auto` precision is bf16 (a CPU with AVX-512 BF16 or AMX, a recent GPU), Trainer runs
+with `bf16=True` too, and its fp32 run is shown beside it; each ratio compares emotion_nb with Trainer at emotion_nb's
+precision. The first line names the CPU kind (`emotion_nb.core.cpu_kind`).
 """
 import argparse, multiprocessing, platform, resource, shutil, sys, tempfile
 from datetime import date
@@ -22,15 +26,16 @@ import torch
 from sklearn.metrics import f1_score
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments
 
-from emotion_nb.core import default_device
+from emotion_nb.core import cpu_kind, default_device, resolve_precision
 from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
 from emotion_nb.evaluation import binarize, macro_f1
-from emotion_nb.inference import Predictor, save_model
+from emotion_nb.inference import Predictor
+from emotion_nb.model_dir import save_model
 from emotion_nb.model import minilm_path
 from emotion_nb.pipeline import prepare_run
 from emotion_nb.config import recipe_config
 from emotion_nb.training import fit
-from speed import timed
+from bench.speed import timed
 
 def encoded(tok, df) -> list:
     "Trainer's dataset: one dict per text, token ids unpadded and float labels, as its multi-label recipe has it."
@@ -40,13 +45,13 @@ def encoded(tok, df) -> list:
 def macro_f1_at_half(pred) -> dict:
     return {'macro_f1': f1_score(pred.label_ids, (1 / (1 + np.exp(-pred.predictions)) >= 0.5), average='macro', zero_division=0)}
 
-def trainer_run(path, frames, all_texts, epochs:int, out:str, device) -> dict:
-    "Train and predict with Trainer; its seconds, validation F1 per epoch and prediction speed."
+def trainer_run(path, frames, all_texts, epochs:int, out:str, device, bf16:bool=False) -> dict:
+    "Train and predict with Trainer (under its `bf16=True` if `bf16`); its seconds, validation F1 per epoch and prediction speed."
     tok = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=len(LABELS), problem_type='multi_label_classification')
     args = TrainingArguments(out, per_device_train_batch_size=16, per_device_eval_batch_size=64, learning_rate=1e-4, num_train_epochs=epochs,
                              train_sampling_strategy='group_by_length', eval_strategy='epoch', save_strategy='no', logging_strategy='epoch',
-                             report_to='none', seed=42, disable_tqdm=True, use_cpu=device.type == 'cpu')
+                             report_to='none', seed=42, disable_tqdm=True, use_cpu=device.type == 'cpu', bf16=bf16)
     trainer = Trainer(model=model, args=args, train_dataset=encoded(tok, frames['train']), eval_dataset=encoded(tok, frames['valid']),
                       data_collator=DataCollatorWithPadding(tok), compute_metrics=macro_f1_at_half)
     _, fit_s, fit_mem = timed(device, trainer.train)
@@ -110,11 +115,11 @@ def precision_check(model_dir:str) -> dict:
         out[name] = dict(texts_s=len(texts) / seconds, pred=pred, f1=macro_f1(y, pred))
     return {name: dict(texts_s=o['texts_s'], f1=o['f1'], agree=float((o['pred'] == out['fp32']['pred']).mean())) for name, o in out.items()}
 
-def side(run, epochs:int, out:str) -> dict:
+def side(run, epochs:int, out:str, **kwargs) -> dict:
     "One side's figures, from inside its own process, with that process's peak resident memory in GiB."
     track_a, device = find_track_a(), default_device()
     frames = dict(zip(['train', 'valid', 'test'], split_track_a(read_track_a(track_a))))
-    figures = run(minilm_path(), frames, read_track_a(track_a, drop_empty=False), epochs, out, device)
+    figures = run(minilm_path(), frames, read_track_a(track_a, drop_empty=False), epochs, out, device, **kwargs)
     if device.type == 'cpu': figures['fit_mem'] = figures['pred_mem'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     return figures
 
@@ -122,31 +127,45 @@ def in_child(fn, *args):
     "`fn(*args)` in a fresh process."
     with multiprocessing.get_context('spawn').Pool(1) as pool: return pool.apply(fn, args)
 
+def table(peers:dict, ours:dict, n_train:int, n_all:int, cpu:bool) -> str:
+    "The Markdown table: each Trainer run, emotion_nb, and the ratio against the Trainer run at emotion_nb's precision."
+    names, like = list(peers), peers[f"Trainer {ours['precision']}"]
+    memory = [('peak memory, GiB (whole process)', 'fit_mem')] if cpu else [('peak memory in training, GiB', 'fit_mem'), ('peak memory in prediction, GiB', 'pred_mem')]
+    speed = {'training samples/s (per epoch, with validation)': lambda r: n_train * r['epochs'] / r['fit_s'],
+             f'prediction texts/s ({n_all} texts)': lambda r: n_all / r['pred_s']}
+    head = f"| measure | {' | '.join(names)} | emotion_nb {ours['precision']} | emotion_nb vs Trainer {ours['precision']} |"
+    lines = [head, '|---' * (len(names) + 3) + '|']
+    for name, f in speed.items(): lines.append(f"| {name} | {' | '.join(f'{f(r):.2f}' for r in peers.values())} | {f(ours):.2f} | {f(ours) / f(like):.2f}x |")
+    for name, k in memory: lines.append(f"| {name} | {' | '.join(f'{r[k]:.2f}' for r in peers.values())} | {ours[k]:.2f} | {like[k] / max(ours[k], 1e-9):.2f}x less |")
+    lines.append(f"| epochs run | {' | '.join(str(r['epochs']) for r in peers.values())} | {ours['epochs']} | |")
+    lines.append(f"| best validation macro-F1 (at 0.5) | {' | '.join(format(r['f1'], '.3f') for r in peers.values())} | {ours['f1']:.3f} | {ours['f1'] - like['f1']:+.3f} |")
+    return '\n'.join(lines)
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--epochs', type=int, default=5)
+    p.add_argument('--reference', action='store_true', help="train Trainer's recipe on --seed's split as 26_experiments' reference row")
+    p.add_argument('--seed', type=int, default=42)
+    p.add_argument('--out', default='runs/trainer-seed{seed}', help='with --reference: the directory for metrics.json')
     a = p.parse_args()
+    if a.reference: return print(trainer_reference(a.seed, a.out.format(seed=a.seed))['test']['macro_f1'])
     track_a = find_track_a()
     if track_a is None: sys.exit('track-a.csv not found (see README: getting the data)')
     work, device = tempfile.mkdtemp(), default_device()
-    peer = in_child(side, trainer_run, a.epochs, work + '/trainer')
+    bf16 = resolve_precision('auto', device) == 'bf16'
+    peers = {'Trainer fp32': in_child(side, trainer_run, a.epochs, work + '/trainer')}
+    if bf16: peers['Trainer bf16'] = in_child(side, trainer_run, a.epochs, work + '/trainer-bf16', bf16=True)
     ours = in_child(side, package_run, a.epochs, work + '/ours')
     n_train, n_all = len(split_track_a(read_track_a(track_a))[0]), len(read_track_a(track_a, drop_empty=False))
-    memory = [('peak memory, GiB (whole process)', peer['fit_mem'], ours['fit_mem'])] if device.type == 'cpu' else [
-              ('peak memory in training, GiB', peer['fit_mem'], ours['fit_mem']), ('peak memory in prediction, GiB', peer['pred_mem'], ours['pred_mem'])]
-    rows = [('training samples/s (per epoch, with validation)', n_train * peer['epochs'] / peer['fit_s'], n_train * ours['epochs'] / ours['fit_s']),
-            (f'prediction texts/s ({n_all} texts)', n_all / peer['pred_s'], n_all / ours['pred_s'])] + memory
     cpu = platform.processor() or platform.machine()
-    print(f"{date.today()}, {device} ({torch.get_num_threads()} threads, {cpu}), torch {torch.__version__}, all-MiniLM-L6-v2, "
-          f"{a.epochs} epochs, emotion_nb precision {ours['precision']}: python bench/trainer.py --epochs {a.epochs}\n")
-    print(f"| {'measure':<48} | {'Trainer':>9} | {'emotion_nb':>10} | {'ratio':>7} |\n|{'-'*50}|{'-'*11}|{'-'*12}|{'-'*9}|")
-    for name, theirs, mine in rows: print(f"| {name:<48} | {theirs:9.2f} | {mine:10.2f} | {mine / theirs if 'memory' not in name else theirs / max(mine, 1e-9):6.2f}x |")
-    print(f"| {'epochs run':<48} | {peer['epochs']:9d} | {ours['epochs']:10d} |         |")
-    print(f"| {'best validation macro-F1 (Trainer at 0.5)':<48} | {peer['f1']:9.3f} | {ours['f1']:10.3f} | {ours['f1'] - peer['f1']:+7.3f} |")
+    print(f"{date.today()}, {device} ({torch.get_num_threads()} threads, {cpu}, {cpu_kind()}), torch {torch.__version__}, all-MiniLM-L6-v2, "
+          f"{a.epochs} epochs, emotion_nb precision {ours['precision']}: python -m bench.trainer --epochs {a.epochs}\n")
+    print(table(peers, ours, n_train, n_all, device.type == 'cpu'))
     check = in_child(precision_check, work + '/ours')
+    like = n_all / peers[f"Trainer {ours['precision']}"]['pred_s']
     print(f"\nemotion_nb's model, every text of track-a.csv ({n_all}), by precision:")
     for name, c in check.items():
-        print(f"  {name:<14} {c['texts_s']:8.1f} texts/s ({c['texts_s'] / check['fp32']['texts_s']:.2f}x fp32, {c['texts_s'] / (n_all / peer['pred_s']):.2f}x Trainer); "
+        print(f"  {name:<14} {c['texts_s']:8.1f} texts/s ({c['texts_s'] / check['fp32']['texts_s']:.2f}x fp32, {c['texts_s'] / like:.2f}x Trainer {ours['precision']}); "
               f"labels agree with fp32 on {c['agree']:.2%} of (text, label) pairs; macro-F1 {c['f1']:.4f}")
 
 if __name__ == '__main__': main()

@@ -1,1 +1,0 @@
-"""The development tools: the test helpers, the notebook runner and the docs site builder. They live in the clone (an editable install has them) and are left out of the package a plain `pip install` builds."""

@@ -30,7 +30,8 @@ from .training import Callback
 AUGMENTATIONS = ('delete', 'swap', 'join')
 
 def augment_text(text:str, other:str, how:str, rng:np.random.Generator, share:float=0.15) -> str:
-    "`text` changed `how`: `delete` drops each word with chance `share` (one is always kept), `swap` swaps two words, `join` follows its first half with the second half of `other`."
+    """`text` changed `how`: `delete` drops each word with chance `share` (one is always kept), `swap` swaps two words,
+    `join` follows its first half with the second half of `other`."""
     words = text.split()
     if how == 'delete':
         kept = [w for w in words if rng.random() >= share]
@@ -46,18 +47,19 @@ def augment_text(text:str, other:str, how:str, rng:np.random.Generator, share:fl
     raise BadInputError(f"unknown augmentation {how!r}: choose from {', '.join(AUGMENTATIONS)}")
 
 def augmented(texts:list, k:int, seed:int=42, ops=AUGMENTATIONS) -> list:
-    "`k` augmented copies of each of `texts`, copy by copy: each by one of `ops` drawn at random, `join` with another of `texts`; the same for the same `seed`."
+    """`k` augmented copies of each of `texts`, copy by copy: each by one of `ops` drawn at random, `join` with another
+    of `texts`; the same for the same `seed`."""
     rng = np.random.default_rng(seed)
     return [augment_text(t, texts[rng.integers(len(texts))], ops[rng.integers(len(ops))], rng) for _ in range(k) for t in texts]
 
-# %% ../nbs/23_distill.ipynb #23945e41
+# %% ../nbs/23_distill.ipynb #22e70cf8
 def teacher_fingerprint(path) -> str:
-    "What identifies a teacher's predictions: the SHA-256 of its `config.json` and its weights (`model.safetensors` or `model.onnx`), shortened."
+    """What identifies a teacher's predictions: the SHA-256 of its `config.json` and its weights (`model.safetensors` or
+    `model.onnx`), shortened."""
     path = Path(path)
     weights = ONNX_FILE if check_model_dir(path) == 'onnx' else 'model.safetensors'
     return hashlib.sha256((file_sha256(path/'config.json') + file_sha256(path/weights)).encode()).hexdigest()[:16]
 
-# %% ../nbs/23_distill.ipynb #22e70cf8
 def texts_sha(texts:list) -> str:
     "The SHA-256 of a list of texts, in order."
     h = hashlib.sha256()
@@ -65,7 +67,8 @@ def texts_sha(texts:list) -> str:
     return h.hexdigest()
 
 def teacher_logits(teacher, texts:list, labels:list, cache, progress:bool=False) -> np.ndarray:
-    "`teacher`'s logits for `texts`, a column per label of `labels`: read from `cache/FINGERPRINT.npz` when it holds these texts' logits, else computed and kept there."
+    """`teacher`'s logits for `texts`, a column per label of `labels`: read from `cache/FINGERPRINT.npz` when it holds
+    these texts' logits, else computed and kept there."""
     path = Path(cache)/f'{teacher_fingerprint(teacher)}.npz'
     sha = texts_sha(texts)
     if path.is_file() and str((saved := np.load(path))['texts_sha']) == sha: return saved['logits']
@@ -76,7 +79,8 @@ def teacher_logits(teacher, texts:list, labels:list, cache, progress:bool=False)
 
 # %% ../nbs/23_distill.ipynb #6ad4a374
 class Distill(Callback):
-    "The loss of a student: on a row with gold labels, `alpha` times BCE against them plus `1 - alpha` times T² times BCE of σ(z/T) against the teachers' σ(z_t/T), averaged over teachers; on a row without, the second term alone."
+    """The loss of a student: on a row with gold labels, `alpha` times BCE against them plus `1 - alpha` times T² times
+    BCE of σ(z/T) against the teachers' σ(z_t/T), averaged over teachers; on a row without, the second term alone."""
     order = -5  # before any other loss trick (R-Drop) sees the loss
     def __init__(self, soft:np.ndarray, gold:np.ndarray, alpha:float=0.5, temperature:float=2.0):
         self.soft, self.gold = torch.as_tensor(soft, dtype=torch.float32), torch.as_tensor(gold, dtype=torch.bool)
@@ -89,39 +93,46 @@ class Distill(Callback):
         run.loss = (labelled + (1 - self.alpha) * taught).mean()
 
 def soft_targets(logits:list, temperature:float) -> np.ndarray:
-    "The teachers' probabilities at `temperature`, averaged: what a student learns from `logits`, one array per teacher."
+    """The teachers' probabilities at `temperature`, averaged: what a student learns from `logits`, one array per
+    teacher."""
     return np.mean([sigmoid(l / temperature) for l in logits], axis=0)
 
 # %% ../nbs/23_distill.ipynb #eedc11d9
 def _teacher_record(t:Path, valid:pd.DataFrame) -> dict:
-    "What the record says of a teacher: where it is, its encoder, its fingerprint and its macro-F1 on the student's validation rows."
+    """What the record says of a teacher: where it is, its encoder, its fingerprint and its macro-F1 on the student's
+    validation rows."""
     p = Predictor.load(t)
     name = t.parent.name if t.name == 'model' else t.name  # a run's model directory by its run's name
-    return dict(path=str(t), name=name, encoder=encoder_name((p.meta.get('config') or {}).get('model') or name), fingerprint=teacher_fingerprint(t),
+    return dict(path=str(t), name=name, encoder=encoder_name((p.meta.get('config') or {}).get('model') or name),
+                fingerprint=teacher_fingerprint(t),
                 validation_macro_f1=p.evaluate(valid)['macro_f1'])
 
 class Teaching:
-    "What teachers add to a run: their targets for its training rows, more texts for them to label, and the loss that learns from both."
+    """What teachers add to a run: their targets for its training rows, more texts for them to label, and the loss that
+    learns from both."""
     def __init__(self, teachers,           # Model or ONNX directories this package wrote, with the student's labels
                  out,                      # The run's folder: the teachers' logits are kept in `out/teachers/`
-                 unlabeled=None,           # Texts with no labels, for the teachers to label: a CSV, Parquet or JSON lines file, or a dataset name
+                 unlabeled=None,           # Texts with no labels for the teachers to label: a CSV, Parquet or JSON lines file, or a dataset
                  text_column:str='text',   # `unlabeled`'s column of texts
                  progress:bool=True,
-                 cache=None):              # Where the teachers' logits are kept, if not in `out/teachers/` (`tune` shares one between its runs)
+                 cache=None):              # Where the teachers' logits are kept, if not `out/teachers/` (`tune` shares one)
         self.teachers, self.unlabeled, self.text_column, self.progress = teachers, unlabeled, text_column, progress
         self.cache = Path(cache or Path(out)/'teachers')
 
     def resume(self, recorded:dict):
         "Carry on with the teachers and texts the run recorded; a teacher or a file changed since is refused."
         for t in recorded['teachers']:
-            if teacher_fingerprint(t['path']) != t['fingerprint']: raise BadInputError(f"--resume: teacher {t['path']} has changed since the run began")
+            if teacher_fingerprint(t['path']) != t['fingerprint']:
+                raise BadInputError(f"--resume: teacher {t['path']} has changed since the run began")
         self.teachers = [t['path'] for t in recorded['teachers']]
         if u := recorded.get('unlabeled'):
-            if file_sha256(data_path(u['path'])) != u['sha256']: raise BadInputError(f"--resume: {u['path']} has changed since the run began")
+            if file_sha256(data_path(u['path'])) != u['sha256']:
+                raise BadInputError(f"--resume: {u['path']} has changed since the run began")
             self.unlabeled, self.text_column = u['path'], u['text_column']
 
     def train_rows(self, frames:dict, labels:list, cfg:TrainConfig) -> dict:
-        "`frames` with the texts the teachers label added to `train`, their decisions as labels, for the loaders; the teachers' targets kept for `callback`."
+        """`frames` with the texts the teachers label added to `train`, their decisions as labels, for the loaders; the
+        teachers' targets kept for `callback`."""
         teachers, train = check_teachers(self.teachers, labels), frames['train']
         copies = augmented(train['text'].tolist(), cfg.augment, cfg.seed)
         raw = file_texts(data_path(self.unlabeled), self.text_column) if self.unlabeled else []
@@ -129,10 +140,13 @@ class Teaching:
         self.logits = [teacher_logits(t, texts, labels, self.cache, self.progress) for t in teachers]
         self.gold = np.arange(len(texts)) < len(train)
         decided = binarize(soft_targets(self.logits, 1.0))[len(train):]
-        taught = pd.DataFrame({'id': [f'taught-{i}' for i in range(len(copies) + len(raw))], 'text': copies + raw, **dict(zip(labels, decided.T))})
-        unlabeled = self.unlabeled and dict(path=str(self.unlabeled), sha256=file_sha256(data_path(self.unlabeled)), text_column=self.text_column)
+        taught = pd.DataFrame({'id': [f'taught-{i}' for i in range(len(copies) + len(raw))], 'text': copies + raw,
+                               **dict(zip(labels, decided.T))})
+        unlabeled = self.unlabeled and dict(path=str(self.unlabeled), sha256=file_sha256(data_path(self.unlabeled)),
+                                            text_column=self.text_column)
         self.record = dict(teachers=[_teacher_record(t, frames['valid']) for t in teachers], alpha=cfg.alpha, temperature=cfg.temperature,
-                           rows=dict(labelled=len(train), augmented=len(copies), unlabeled=len(raw))) | ({'unlabeled': unlabeled} if unlabeled else {})
+                           rows=dict(labelled=len(train), augmented=len(copies), unlabeled=len(raw)))
+        if unlabeled: self.record['unlabeled'] = unlabeled
         return frames | {'train': pd.concat([train, taught], ignore_index=True)}
 
     def callback(self, cfg:TrainConfig) -> Distill:
@@ -152,4 +166,5 @@ def distill(data,                    # A Track A CSV or a dataset name, as for `
            ) -> dict|None:           # The final `metrics.json`, with the teachers under `distill`
     "Train a student on `data` from `teachers` as well as its labels, as `train` trains, and write it, its metrics and plots to `out`."
     cfg = recipe_config(config, **options) if isinstance(config, str) else TrainConfig.from_dict({**config.to_dict(), **options})
-    return train_run(data, out, cfg, progress, resume, valid, test, cbs, report_to, overwrite, Teaching(teachers, out, unlabeled, text_column, progress))
+    return train_run(data, out, cfg, progress, resume, valid, test, cbs, report_to, overwrite,
+                     Teaching(teachers, out, unlabeled, text_column, progress))

@@ -42,7 +42,7 @@ def main():
     a = ap.parse_args()
     if a.child: return one_path(a.child[0], a.child[1], a.texts, a.threads, a.child[2])
     import numpy as np, tempfile
-    paths = [('torch fp32', a.model, 'fp32')] + ([('torch bf16', a.model, 'bf16')] if cpu_kind() in CPU_KINDS[:2] else []  # native bf16) + \
+    paths = [('torch fp32', a.model, 'fp32')] + ([('torch bf16', a.model, 'bf16')] if cpu_kind() in CPU_KINDS[:2] else []) + \
             [('ONNX Runtime fp32', a.onnx, 'onnx'), ('ONNX Runtime int8', a.int8, 'onnx')]
     rows, tmp = [], Path(tempfile.mkdtemp())
     for name, model, precision in paths:

@@ -123,9 +123,9 @@ def side(run, epochs:int, out:str, **kwargs) -> dict:
     if device.type == 'cpu': figures['fit_mem'] = figures['pred_mem'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     return figures
 
-def in_child(fn, *args):
-    "`fn(*args)` in a fresh process."
-    with multiprocessing.get_context('spawn').Pool(1) as pool: return pool.apply(fn, args)
+def in_child(fn, *args, **kwargs):
+    "`fn(*args, **kwargs)` in a fresh process."
+    with multiprocessing.get_context('spawn').Pool(1) as pool: return pool.apply(fn, args, kwargs)
 
 def table(peers:dict, ours:dict, n_train:int, n_all:int, cpu:bool) -> str:
     "The Markdown table: each Trainer run, emotion_nb, and the ratio against the Trainer run at emotion_nb's precision."

@@ -26,7 +26,8 @@ SEED_SCHEDULE = {0: 0, 1: 4, 3: 'all'}
 def check_schedule(schedule:dict) -> dict:
     "Validate a schedule, with keys as ints (JSON gives strings); raises `BadInputError` if it is malformed."
     try: s = {int(e): v if v == 'all' else int(v) for e, v in schedule.items()}
-    except (TypeError, ValueError): raise BadInputError(f"unfreezing schedule {schedule!r}: epochs must be integers and stages a layer count or 'all'") from None
+    except (TypeError, ValueError):
+        raise BadInputError(f"unfreezing schedule {schedule!r}: epochs must be integers and stages a layer count or 'all'") from None
     if 0 not in s: raise BadInputError(f"unfreezing schedule {schedule!r} must say what is trainable from epoch 0")
     if any(e < 0 for e in s) or any(v != 'all' and v < 0 for v in s.values()):
         raise BadInputError(f"unfreezing schedule {schedule!r}: epochs and layer counts must not be negative")
@@ -37,7 +38,8 @@ def check_schedule(schedule:dict) -> dict:
 MINILM_NAME = 'sentence-transformers/all-MiniLM-L6-v2'  # the hub's name of the encoder `minilm` loads from PyPI (06_model)
 
 def encoder_name(model:str) -> str:
-    "The encoder `model` (a config's `model`) names, fit to show others: `minilm` by its hub name, a local folder by its own name."
+    """The encoder `model` (a config's `model`) names, fit to show others: `minilm` by its hub name, a local folder by
+    its own name."""
     if model == 'minilm': return MINILM_NAME
     return Path(model).name if model.startswith(('/', '.', '~')) or Path(model).exists() else model
 
@@ -74,21 +76,27 @@ def _tune_or_number(s:str):
 
 @dataclass
 class TrainConfig:
-    "Everything that decides how a model is trained, each setting with its help, check and flag; `recipe_config` gives the package's recipes."
+    """Everything that decides how a model is trained, each setting with its help, check and flag; `recipe_config` gives
+    the package's recipes."""
     model:str = option(DEFAULT_MODEL, "Hugging Face name, local directory, or 'minilm' (offline)")
-    pooling:str = option('mean', "how a text's vector is made from its tokens: 'mean', 'cls' or 'pooler' (the original's)", choices=POOLINGS, space=('choice',))
+    pooling:str = option('mean', "how a text's vector is made from its tokens: 'mean', 'cls' or 'pooler' (the original's)",
+                         choices=POOLINGS, space=('choice',))
     dropout:float = option(0.3, 'dropout before the linear head', lambda v: 0 <= v < 1, 'in [0, 1)', space=('float', 0.0, 0.5))
     max_len:int = option(128, 'tokens kept per text', _at_least(2), 'at least 2')
     batch_size:int = option(16, 'texts per training batch (per process)', _at_least(1), 'at least 1')
     eval_batch_size:int = option(EVAL_BATCH_SIZE, 'texts per validation batch (length-sorted)', _at_least(1), 'at least 1')
-    lr_encoder:float = option(1e-5, "the encoder's learning rate (its top layer's, with --layer-decay)", lambda v: v > 0, 'positive', space=('log', 1e-5, 3e-4))
+    lr_encoder:float = option(1e-5, "the encoder's learning rate (its top layer's, with --layer-decay)", lambda v: v > 0, 'positive',
+                              space=('log', 1e-5, 3e-4))
     lr_head:float = option(5e-5, "the head's learning rate", lambda v: v > 0, 'positive', space=('log', 1e-4, 3e-3))
-    layer_decay:float = option(1.0, "each encoder layer's learning rate as a share of the one above's; 1: all alike", lambda v: 0 < v <= 1, 'in (0, 1]', space=('float', 0.5, 1.0))
+    layer_decay:float = option(1.0, "each encoder layer's learning rate as a share of the one above's; 1: all alike", lambda v: 0 < v <= 1,
+                               'in (0, 1]', space=('float', 0.5, 1.0))
     weight_decay:float = option(0.01, "AdamW's weight decay", lambda v: v >= 0, 'zero or more')
     epochs:int = option(10, 'the most epochs to train', _at_least(1), 'at least 1', space=('int', 2, 8))
-    warmup:float = option(0.1, 'share of all steps spent warming the learning rate up from 0', lambda v: 0 <= v < 1, 'in [0, 1)', space=('float', 0.0, 0.3))
+    warmup:float = option(0.1, 'share of all steps spent warming the learning rate up from 0', lambda v: 0 <= v < 1, 'in [0, 1)',
+                          space=('float', 0.0, 0.3))
     patience:int = option(2, 'epochs without a better validation score before stopping early', _at_least(1), 'at least 1')
-    rdrop:float = option(0.0, 'R-Drop: weight of the divergence between two dropout passes over each batch; 0: one pass', lambda v: v >= 0, 'zero or more')
+    rdrop:float = option(0.0, 'R-Drop: weight of the divergence between two dropout passes over each batch; 0: one pass', lambda v: v >= 0,
+                         'zero or more')
     stop_on:str = option('loss', "the validation score early stopping watches: 'loss' (the original's) or macro-F1 ('f1')", choices=STOP_ON)
     unfreeze:dict = option(None, 'the freezing schedule: from which epoch (0-based) how many top encoder blocks train (see `09_freezing`)',
                            factory=lambda: dict(SEED_SCHEDULE), cli=False)
@@ -99,20 +107,26 @@ class TrainConfig:
                                   flag='--threshold', parse=_tune_or_number)
     group_by_length:bool = option(True, 'shuffle training texts plainly instead of batching texts of similar length (far more padding)',
                                   flag='--no-group-by-length')
-    pos_weight:str = option('none', "weight each label's positives against imbalance: 'none', 'sqrt' or 'balanced'", choices=POS_WEIGHTS, space=('choice',))
-    split_seed:int|None = option(None, 'seed of the 75/15/10 split, if not --seed: models differing only in --seed then share one split', parse=int)
+    pos_weight:str = option('none', "weight each label's positives against imbalance: 'none', 'sqrt' or 'balanced'", choices=POS_WEIGHTS,
+                            space=('choice',))
+    split_seed:int|None = option(None, 'seed of the 75/15/10 split, if not --seed: models differing only in --seed then share one split',
+                                 parse=int)
     split:str = option('random', "the 75/15/10 split: 'random' (the original's) or 'iterative' (multi-label stratified)", choices=SPLITS)
     labels:list|None = option(None, 'comma-separated labels to learn, in this order; default: every label column of the training file',
-                              lambda v: v is None or (len(v) > 0 and all(isinstance(l, str) for l in v)), 'a non-empty list of names', parse=_comma_list)
-    precision:str = option('auto', "'fp32' (exact), 'bf16' (autocast) or 'auto': bf16 where the hardware computes it natively", choices=PRECISIONS)
-    calibrate:bool = option(True, 'leave the probabilities as trained; by default one temperature per label, fitted on validation, is folded '
-                                  'into the head so that they come out calibrated (the decisions are the same either way)', flag='--no-calibrate')
-    keep_layers:int|None = option(None, "build the encoder from this many of its layers, evenly spaced (3 of MiniLM's 6, DistilBERT's way): "
-                                        "a smaller, faster model; default all", lambda v: v is None or (isinstance(v, int) and v >= 1), 'at least 1', parse=int)
-    alpha:float = option(0.5, "distillation: the weight of the loss on the gold labels; the teachers' gets 1 - alpha", lambda v: 0 <= v <= 1, 'in [0, 1]',
-                         space=('float', 0.0, 1.0), group='distill')
-    temperature:float = option(2.0, "distillation: the temperature that softens the teachers' and the student's logits alike", lambda v: v > 0,
-                               'positive', space=('float', 1.0, 4.0), group='distill')
+                              lambda v: v is None or (len(v) > 0 and all(isinstance(l, str) for l in v)), 'a non-empty list of names',
+                              parse=_comma_list)
+    precision:str = option('auto', "'fp32' (exact), 'bf16' (autocast) or 'auto': bf16 where the hardware computes it natively",
+                           choices=PRECISIONS)
+    calibrate:bool = option(True, 'leave the probabilities as trained; by default one temperature per label, fitted on validation, '
+                                  'is folded into the head so that they come out calibrated (the decisions are the same either way)',
+                            flag='--no-calibrate')
+    keep_layers:int|None = option(None, "build the encoder from this many of its layers, evenly spaced (3 of MiniLM's 6, DistilBERT's "
+                                        "way): a smaller, faster model; default all",
+                                  lambda v: v is None or (isinstance(v, int) and v >= 1), 'at least 1', parse=int)
+    alpha:float = option(0.5, "distillation: the weight of the loss on the gold labels; the teachers' gets 1 - alpha",
+                         lambda v: 0 <= v <= 1, 'in [0, 1]', space=('float', 0.0, 1.0), group='distill')
+    temperature:float = option(2.0, "distillation: the temperature that softens the teachers' and the student's logits alike",
+                               lambda v: v > 0, 'positive', space=('float', 1.0, 4.0), group='distill')
     augment:int = option(0, "distillation: augmented copies of each training text for the teachers to label (words deleted or swapped, "
                             "halves of two texts joined)", _at_least(0), 'zero or more', space=('int', 0, 3), group='distill')
 

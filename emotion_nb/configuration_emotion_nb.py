@@ -10,7 +10,8 @@ from transformers import PretrainedConfig
 
 # %% ../nbs/04_configuration.ipynb #9b5fcbb7
 class EmotionNBConfig(PretrainedConfig):
-    "The config of an emotion_nb model: the encoder's own config, pooling, dropout, `max_len`, thresholds and the training config."
+    """The config of an emotion_nb model: the encoder's own config, pooling, dropout, `max_len`, thresholds and the
+    training config."""
     model_type = 'emotion_nb'
     def __init__(self, encoder:dict|None=None, pooling:str='mean', dropout:float=0.3, max_len:int=128,
                  thresholds:dict|None=None, train_config:dict|None=None, emotion_nb_version:str|None=None, **kwargs):

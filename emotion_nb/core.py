@@ -37,7 +37,8 @@ def _as_if_opened(path):
 
 @contextmanager
 def atomic_write(path, mode:str='w', **kwargs):
-    "Open a temporary file beside `path` for writing; on success it replaces `path` in one rename, on error it vanishes."
+    """Open a temporary file beside `path` for writing; on success it replaces `path` in one rename, on error it
+    vanishes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
@@ -53,7 +54,8 @@ def atomic_write(path, mode:str='w', **kwargs):
 
 @contextmanager
 def atomic_dir(path):
-    "Yield a temporary directory beside `path`; on success it replaces `path` (and anything there before), on error it vanishes."
+    """Yield a temporary directory beside `path`; on success it replaces `path` (and anything there before), on error it
+    vanishes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'))
@@ -70,7 +72,8 @@ def atomic_dir(path):
 
 # %% ../nbs/00_core.ipynb #05077200
 def write_json(path, obj):
-    "Write `obj` to `path` as indented JSON, atomically; NaN is refused, and what JSON has no type for is written as its `str`."
+    """Write `obj` to `path` as indented JSON, atomically; NaN is refused, and what JSON has no type for is written as
+    its `str`."""
     with atomic_write(path) as f: json.dump(obj, f, indent=2, allow_nan=False, default=str)
 
 def file_sha256(path) -> str:
@@ -118,9 +121,11 @@ PRECISIONS = ('auto', 'fp32', 'bf16')
 PRECISION_VARIABLE = 'EMOTION_NB_PRECISION'
 
 def auto_precision(device:'torch.device') -> str:
-    "What `auto` means on `device`: `$EMOTION_NB_PRECISION` where it is set, else `bf16` where the hardware computes it natively, else `fp32`."
+    """What `auto` means on `device`: `$EMOTION_NB_PRECISION` where it is set, else `bf16` where the hardware computes
+    it natively, else `fp32`."""
     chosen = os.environ.get(PRECISION_VARIABLE, '').strip()
-    if chosen and chosen not in PRECISIONS[1:]: raise BadInputError(f"{PRECISION_VARIABLE}={chosen}: choose fp32 or bf16, or leave it unset")
+    if chosen and chosen not in PRECISIONS[1:]:
+        raise BadInputError(f"{PRECISION_VARIABLE}={chosen}: choose fp32 or bf16, or leave it unset")
     return chosen or ('bf16' if native_bf16(device) else 'fp32')
 
 def resolve_precision(precision:str, device:'torch.device') -> str:
@@ -136,7 +141,8 @@ def autocast(device:'torch.device', precision:str='auto'):
     return torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
 
 def width_multiple(precision:str, device:'torch.device') -> int:
-    "What batch widths are padded to a multiple of at `precision` on `device`: 8 at bf16 (fewer shapes for its kernels to prepare), else 1."
+    """What batch widths are padded to a multiple of at `precision` on `device`: 8 at bf16 (fewer shapes for its kernels
+    to prepare), else 1."""
     return 8 if resolve_precision(precision, device) == 'bf16' else 1
 
 # %% ../nbs/00_core.ipynb #db640116
@@ -156,7 +162,8 @@ def quiet_transformers():
     transformers.utils.logging.disable_progress_bar()
 
 def say(line:str):
-    "Print one line of what a long job is doing, above any bar, and at once: flushed, so that a log file shows it as it happens."
+    """Print one line of what a long job is doing, above any bar, and at once: flushed, so that a log file shows it as
+    it happens."""
     from tqdm.auto import tqdm
     tqdm.write(line, file=sys.stdout)
     sys.stdout.flush()

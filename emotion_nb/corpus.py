@@ -27,11 +27,13 @@ FORMATS = {'.csv': 'csv', '.parquet': 'parquet', '.pq': 'parquet', '.jsonl': 'js
 def file_format(path, option:str='--input') -> str:
     "`csv`, `parquet` or `jsonl`: the format the extension of `path` names; a one-line error for any other."
     fmt = FORMATS.get(Path(path).suffix.lower())
-    if fmt is None: raise BadInputError(f"{option} {path}: unknown file type {Path(path).suffix or '(none)'!r}; use .csv, .parquet or .jsonl")
+    if fmt is None:
+        raise BadInputError(f"{option} {path}: unknown file type {Path(path).suffix or '(none)'!r}; use .csv, .parquet or .jsonl")
     return fmt
 
 def _parquet_chunks(path, chunk_rows:int):
-    "The Parquet file at `path` as DataFrames of exactly `chunk_rows` rows (the last fewer), read one record batch at a time."
+    """The Parquet file at `path` as DataFrames of exactly `chunk_rows` rows (the last fewer), read one record batch at
+    a time."""
     held, n = [], 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
         held.append(batch); n += batch.num_rows
@@ -46,10 +48,12 @@ def _jsonl_chunks(path, chunk_rows:int):
     "The JSON lines file at `path` as DataFrames of `chunk_rows` rows, values as they are written (no dates guessed)."
     with warnings.catch_warnings():  # pandas 3 deprecates `convert_dates`, which pandas 2 needs to leave dates alone
         warnings.filterwarnings('ignore', message=".*'convert_dates' keyword")
-        with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False, convert_dates=False, encoding='utf-8') as reader: yield from reader
+        with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False, convert_dates=False, encoding='utf-8') as reader:
+            yield from reader
 
 def read_chunks(path, chunk_rows:int=CHUNK_ROWS):
-    "Yield the CSV, Parquet or JSONL file at `path` as DataFrames of `chunk_rows` rows (the last fewer), indexed by row in the file; one-line errors."
+    """Yield the CSV, Parquet or JSONL file at `path` as DataFrames of `chunk_rows` rows (the last fewer), indexed by
+    row in the file; one-line errors."""
     path, fmt = Path(path), file_format(path)
     if fmt == 'csv':
         yield from (chunk for chunk, _ in csv_chunks(path, chunk_rows))
@@ -73,7 +77,8 @@ class Scanned:
     chunks:int
 
 def scan_input(path, text_column:str='text', id_column:str='id', chunk_rows:int=CHUNK_ROWS, need_id:bool=False) -> Scanned:
-    "Read the file at `path` once, checking every row has a text (and an id column, if `need_id`), before any prediction; one-line errors."
+    """Read the file at `path` once, checking every row has a text (and an id column, if `need_id`), before any
+    prediction; one-line errors."""
     rows = chunks = 0
     for chunk in read_chunks(path, chunk_rows):
         if need_id and id_column not in chunk.columns:
@@ -92,8 +97,10 @@ def file_texts(path, text_column:str='text') -> list:
     return [t for chunk in chunks for t in chunk[text_column]]
 
 # %% ../nbs/19_corpus.ipynb #c1a3221d
-def output_frame(predictor:Predictor, chunk:pd.DataFrame, format:str='table', thresholds=None, text_column:str='text', id_column:str='id') -> pd.DataFrame:
-    "One chunk's predictions: for `table`, the chunk's own columns then each label's 0/1 and probability (`p_<label>`); for `semeval`, the submission format."
+def output_frame(predictor:Predictor, chunk:pd.DataFrame, format:str='table', thresholds=None, text_column:str='text',
+                 id_column:str='id') -> pd.DataFrame:
+    """One chunk's predictions: for `table`, the chunk's own columns then each label's 0/1 and probability
+    (`p_<label>`); for `semeval`, the submission format."""
     texts = chunk[text_column].astype(str).tolist()
     if format == 'semeval': return predictor.submission(chunk[id_column], texts, thresholds)
     pred = predictor.predict(texts, thresholds).drop(columns='text')
@@ -101,11 +108,13 @@ def output_frame(predictor:Predictor, chunk:pd.DataFrame, format:str='table', th
     return pd.concat([carried.reset_index(drop=True), pred], axis=1)
 
 def _write(df:pd.DataFrame, f, fmt:str, header:bool=True):
-    "Write `df` to the open file `f` (binary for Parquet, text otherwise) in format `fmt`; CSV's header only if `header`."
+    """Write `df` to the open file `f` (binary for Parquet, text otherwise) in format `fmt`; CSV's header only if
+    `header`."""
     if fmt == 'csv': return df.to_csv(f, header=header, index=False)
     if fmt == 'jsonl': return f.write(df.to_json(orient='records', lines=True, force_ascii=False).rstrip('\n') + '\n')
     try: table = pa.Table.from_pandas(df, preserve_index=False)
-    except (pa.ArrowException, ValueError) as e: raise BadInputError(f"cannot write Parquet: {str(e).splitlines()[0][:200]}; write .csv or .jsonl instead") from None
+    except (pa.ArrowException, ValueError) as e:
+        raise BadInputError(f"cannot write Parquet: {str(e).splitlines()[0][:200]}; write .csv or .jsonl instead") from None
     pq.write_table(table, f)
 
 def _opened(path, fmt:str):
@@ -118,9 +127,10 @@ def write_frame(df:pd.DataFrame, out=None):
     fmt = file_format(out, '--out')
     with _opened(out, fmt) as f: _write(df, f, fmt)
 
-# %% ../nbs/19_corpus.ipynb #b8b2fd0f
+# %% ../nbs/19_corpus.ipynb #6c67fe4f
 class Parts:
-    "The finished chunks of a prediction into `out`, a file each in a hidden folder beside it, with a record of what they were predicted from."
+    """The finished chunks of a prediction into `out`, a file each in a hidden folder beside it, with a record of what
+    they were predicted from."""
     def __init__(self, out, fmt:str, scanned:Scanned, chunk_rows:int):
         self.out, self.fmt, self.scanned, self.chunk_rows = Path(out), fmt, scanned, chunk_rows
         self.dir = self.out.parent/f'.{self.out.name}.parts'
@@ -144,7 +154,8 @@ class Parts:
         if not resume: raise BadInputError(f"{self.out}: an interrupted prediction left its finished chunks in {self.dir}: "
                                            "add --resume to keep them, or delete that folder to start over")
         changed = _changed(json.loads((self.dir/'record.json').read_text()), record)
-        if changed: raise BadInputError(f"--resume: {changed} since the interrupted prediction into {self.out}; delete {self.dir} to start over")
+        if changed:
+            raise BadInputError(f"--resume: {changed} since the interrupted prediction into {self.out}; delete {self.dir} to start over")
         for tmp in self.out.parent.glob(f'.{self.out.name}.*.tmp'): tmp.unlink()  # a join that was killed
 
     def write(self, i:int, df:pd.DataFrame):
@@ -154,7 +165,8 @@ class Parts:
     def join(self):
         "Write every chunk, in order, into the output file (atomically), then remove the folder."
         missing = sorted(set(range(self.scanned.chunks)) - set(self.done()))
-        if missing: raise RunFailed(f"{len(missing)} chunks were not predicted (the first: {missing[0]}); run the same command with --resume")
+        if missing:
+            raise RunFailed(f"{len(missing)} chunks were not predicted (the first: {missing[0]}); run the same command with --resume")
         with atomic_write(self.out, 'wb') as f:
             if self.fmt == 'parquet': _join_parquet([self.path(i) for i in range(self.scanned.chunks)], f)
             else:
@@ -169,7 +181,9 @@ def _join_parquet(paths:list, f):
         table = pq.read_table(path)
         writer = writer or pq.ParquetWriter(f, table.schema)
         try: writer.write_table(table.cast(writer.schema))
-        except (pa.ArrowException, ValueError) as e: raise BadInputError(f"chunks disagree on a column's type ({str(e).splitlines()[0][:200]}); write .csv or .jsonl instead") from None
+        except (pa.ArrowException, ValueError) as e:
+            why = str(e).splitlines()[0][:200]
+            raise BadInputError(f"chunks disagree on a column's type ({why}); write .csv or .jsonl instead") from None
     writer.close()
 
 def _changed(old:dict, new:dict) -> str|None:
@@ -179,21 +193,22 @@ def _changed(old:dict, new:dict) -> str|None:
     diff = next((k for k in new['settings'] if old['settings'].get(k) != new['settings'][k]), None)
     return diff and f"{diff} is {new['settings'][diff]!r}, not {old['settings'].get(diff)!r} as before"
 
-# %% ../nbs/19_corpus.ipynb #6c67fe4f
 def _stamp(path) -> dict:
     "Enough of a file to tell that it changed: its path, size and modification time."
     s = Path(path).stat()
     return dict(path=str(path), size=s.st_size, mtime_ns=s.st_mtime_ns)
 
 def _record(predictor:Predictor, src, settings:dict) -> dict:
-    "What a prediction of `src` is made from: the input's and the model's stamps, and the `settings` that shape the output."
-    model = predictor.path and dict(path=str(predictor.path), files=[_stamp(predictor.path/f) for f in ('config.json', ONNX_FILE if predictor.onnx else 'model.safetensors')])
+    """What a prediction of `src` is made from: the input's and the model's stamps, and the `settings` that shape the
+    output."""
+    weights = ONNX_FILE if predictor.onnx else 'model.safetensors'
+    model = predictor.path and dict(path=str(predictor.path), files=[_stamp(predictor.path/f) for f in ('config.json', weights)])
     return dict(input=_stamp(src), model=model or dict(path='(in memory)'), settings=settings)
 
 def predict_file(predictor:Predictor,
                  src,                          # A CSV, Parquet or JSONL file with a text column
                  out=None,                     # The file to write, in the format its extension names; CSV on standard output if None
-                 format:str='table',           # `table`: the input's columns, 0/1 labels and probabilities; `semeval`: the submission format
+                 format:str='table',           # `table`: the input's columns, labels and probabilities; `semeval`: the task's format
                  thresholds=None,              # Thresholds instead of the model's own
                  chunk_rows:int=CHUNK_ROWS,    # Rows read, predicted and written at a time
                  text_column:str='text', id_column:str='id',
@@ -202,7 +217,8 @@ def predict_file(predictor:Predictor,
                  processes:'Processes|None'=None,# The processes to share the chunks among; this one alone by default
                  scanned:Scanned|None=None,    # What `scan_input` found, where the caller checked `src` before loading the model
                 ) -> int:                      # The number of rows in `src`
-    "Predict every row of `src` a chunk at a time, shared among `processes`, into `out`: the file is written whole or not at all, and a stopped run resumes."
+    """Predict every row of `src` a chunk at a time, shared among `processes`, into `out`: the file is written whole or not
+    at all, and a stopped run resumes."""
     from emotion_nb.processes import Processes  # torch: only for a file, not for `write_frame`
     procs = processes or Processes()
     if format not in ('table', 'semeval'): raise BadInputError(f"format must be 'table' or 'semeval', not {format!r}")
@@ -212,7 +228,8 @@ def predict_file(predictor:Predictor,
     predicted = lambda chunk: output_frame(predictor, chunk, format, thresholds, text_column, id_column)
     if out is None:
         with progress_bar(total=scanned.rows, progress=progress, unit=' rows', desc='predict', file=sys.stderr) as bar:
-            for i, chunk in enumerate(read_chunks(src, chunk_rows)): _write(predicted(chunk), sys.stdout, 'csv', header=i == 0); bar.update(len(chunk))
+            for i, chunk in enumerate(read_chunks(src, chunk_rows)):
+                _write(predicted(chunk), sys.stdout, 'csv', header=i == 0); bar.update(len(chunk))
         return scanned.rows
     parts = Parts(out, fmt, scanned, chunk_rows)
     settings = dict(format=format, thresholds=thresholds, chunk_rows=chunk_rows, text_column=text_column, id_column=id_column,

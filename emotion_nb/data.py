@@ -42,13 +42,15 @@ def find_language(lang:str,           # The task's language code: `eng`, `deu`, 
     return find_track_a(f'{part}/{lang}.csv', LANGUAGES_SUBDIR)
 
 def skip_test(reason:str):
-    "Say that a test is skipped, and why; with `EMOTION_NB_REQUIRE_DATA=1` (CI sets it), fail instead, so that missing data cannot pass unseen."
+    """Say that a test is skipped, and why; with `EMOTION_NB_REQUIRE_DATA=1` (CI sets it), fail instead, so that missing
+    data cannot pass unseen."""
     if os.environ.get('EMOTION_NB_REQUIRE_DATA') == '1': raise RuntimeError(f"EMOTION_NB_REQUIRE_DATA=1, but {reason}")
     print(f"skipped: {reason}")
 
-# %% ../nbs/03_data.ipynb #7c470e9c
+# %% ../nbs/03_data.ipynb #75f7f275
 def _row(df, i, id_column:str='id'):
-    "Describe row `i` (0-based position) of `df` for an error message, counting rows of the file from 1 (a chunk's index runs on)."
+    """Describe row `i` (0-based position) of `df` for an error message, counting rows of the file from 1 (a chunk's
+    index runs on)."""
     return f"row {df.index[i]+1}" + (f" (id {df[id_column].iloc[i]!r})" if id_column in df.columns else '')
 
 @contextmanager
@@ -63,19 +65,21 @@ def _csv_errors(path):
         raise BadInputError(f"{path}: not a valid CSV ({str(e).strip().splitlines()[-1]})") from None
 
 def _read_csv(path, **kwargs):
-    "Read `path` (a file, or a dataset name such as `semeval:eng`) as a CSV of strings, turning the ways that can fail into `BadInputError`."
+    """Read `path` (a file, or a dataset name such as `semeval:eng`) as a CSV of strings, turning the ways that can fail
+    into `BadInputError`."""
     path = data_path(path)
     with _csv_errors(path): return pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8', **kwargs)
 
 def csv_chunks(path, chunk_rows:int=20_000):
-    "Yield `(chunk, bytes read so far)`: the CSV at `path` as DataFrames of strings of up to `chunk_rows` rows, with one-line errors."
+    """Yield `(chunk, bytes read so far)`: the CSV at `path` as DataFrames of strings of up to `chunk_rows` rows, with
+    one-line errors."""
     path = data_path(path)
     with _csv_errors(path), open(path, 'rb') as f:
         for chunk in pd.read_csv(f, dtype=str, keep_default_na=False, encoding='utf-8', chunksize=chunk_rows): yield chunk, f.tell()
 
-# %% ../nbs/03_data.ipynb #75f7f275
 def check_texts(df:pd.DataFrame, path, column:str='text', id_column:str='id', flag:str='') -> None:
-    "Raise `BadInputError` unless `df` has a text `column` with no empty or missing text; rows are named by `id_column` if it has one, and `flag` is the option that names another column."
+    """Raise `BadInputError` unless `df` has a text `column` with no empty or missing text; rows are named by
+    `id_column` if it has one, and `flag` is the option that names another column."""
     if column not in df.columns:
         hint = f"; name the column of texts with {flag}" if flag else ''
         raise BadInputError(f"{path}: missing column {column!r} (found: {', '.join(map(repr, df.columns[:8]))}){hint}")
@@ -84,12 +88,13 @@ def check_texts(df:pd.DataFrame, path, column:str='text', id_column:str='id', fl
     if len(empty): raise BadInputError(f"{path}: {_row(df, empty[0], id_column)} has an empty text ({len(empty)} empty in all)")
 
 def text_column(path, column:str='text') -> list:
-    "The texts in `column` of the CSV at `path`, every one checked (`check_texts`): what to predict or explain from a file small enough to hold."
+    """The texts in `column` of the CSV at `path`, every one checked (`check_texts`): what to predict or explain from a
+    file small enough to hold."""
     df = _read_csv(path)
     check_texts(df, path, column)
     return df[column].tolist()
 
-# %% ../nbs/03_data.ipynb #19be93ad
+# %% ../nbs/03_data.ipynb #32a748e0
 def _lower_header(df, path):
     "`df` with its column names stripped and lower-cased, refusing two that then clash."
     cols = [str(c).strip().lower() for c in df.columns]
@@ -134,7 +139,6 @@ def _check_ids(df, path):
         rows = np.flatnonzero(dup)
         raise BadInputError(f"{path}: id {df['id'].iloc[rows[0]]!r} appears more than once (rows {rows[0]+1} and {rows[1]+1})")
 
-# %% ../nbs/03_data.ipynb #50ac2872
 def read_track_a(path,                    # A Track A CSV: `id,text,` then one 0/1 column per label
                  labels:list|None=None,   # The label columns to keep, in this order; default: all the file has
                  drop_empty:bool=True,    # Drop rows with none of `labels`, as the original notebook does
@@ -150,7 +154,6 @@ def read_track_a(path,                    # A Track A CSV: `id,text,` then one 0
     if drop_empty: df = df[df[labels].sum(axis=1) > 0]
     return df.reset_index(drop=True)
 
-# %% ../nbs/03_data.ipynb #32a748e0
 def read_submission(path,  # A submission or gold file: `id` and one 0/1 column per label (others are ignored)
                     labels:list, # The label columns to read, in this order
                    ) -> tuple:   # `(ids, y)`: the `id` column, and the labels as an int8 0/1 array
@@ -164,10 +167,12 @@ def read_submission(path,  # A submission or gold file: `id` and one 0/1 column 
 # %% ../nbs/03_data.ipynb #8afef7bb
 def _cut(df, size, seed, how):
     "`(rest, taken)`: `size` of `df`'s rows taken at random, or by iterative stratification on its label columns."
-    from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit  # scikit-learn: 1.4 s to import, so only when splitting
+    # scikit-learn: 1.4 s to import, so only when splitting
+    from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
     from sklearn.model_selection import train_test_split
     if how == 'random': return train_test_split(df, test_size=size, random_state=seed)
-    keep, take = next(MultilabelStratifiedShuffleSplit(n_splits=1, test_size=size, random_state=seed).split(df, df[label_columns(df)].to_numpy()))
+    keep, take = next(MultilabelStratifiedShuffleSplit(n_splits=1, test_size=size,
+                                                       random_state=seed).split(df, df[label_columns(df)].to_numpy()))
     return df.iloc[keep], df.iloc[take]
 
 def split_track_a(df:pd.DataFrame,      # Rows to split, as from `read_track_a`
@@ -188,7 +193,8 @@ def split_track_a(df:pd.DataFrame,      # Rows to split, as from `read_track_a`
 
 # %% ../nbs/03_data.ipynb #deb82276
 class EmotionDataset:
-    "Texts tokenized once (truncated to `max_len`, unpadded) with their 0/1 labels as float32: a map-style dataset for torch's `DataLoader`."
+    """Texts tokenized once (truncated to `max_len`, unpadded) with their 0/1 labels as float32: a map-style dataset for
+    torch's `DataLoader`."""
     def __init__(self, texts, labels=None, tokenizer=None, max_len:int=128):
         import torch
         texts = [str(t) for t in texts]
@@ -203,7 +209,8 @@ class EmotionDataset:
 
 # %% ../nbs/03_data.ipynb #df95a4fc
 class PadCollator:
-    "Pad a list of `EmotionDataset` items to the longest in the batch, rounded up to a multiple of `pad_to`, and stack them into tensors."
+    """Pad a list of `EmotionDataset` items to the longest in the batch, rounded up to a multiple of `pad_to`, and stack
+    them into tensors."""
     def __init__(self, pad_id:int, pad_to:int=1): self.pad_id, self.pad_to = pad_id, pad_to
     def __call__(self, items):
         import torch
@@ -245,16 +252,20 @@ class LengthGroupedBatches:
         return iter(batches)
 
 # %% ../nbs/03_data.ipynb #0197cdac
-def train_loader(ds:EmotionDataset, pad_id:int, batch_size:int=16, seed:int=42, group_by_length:bool=True, pad_to:int=1, **kwargs) -> 'DataLoader':
-    "Shuffled, dynamically padded batches for training (widths a multiple of `pad_to`), of texts of similar length unless `group_by_length` is off; seeded."
+def train_loader(ds:EmotionDataset, pad_id:int, batch_size:int=16, seed:int=42, group_by_length:bool=True, pad_to:int=1,
+                 **kwargs) -> 'DataLoader':
+    """Shuffled, dynamically padded batches for training (widths a multiple of `pad_to`), of texts of similar length
+    unless `group_by_length` is off; seeded."""
     import torch
     from torch.utils.data import DataLoader
     collate = PadCollator(pad_id, pad_to)
-    if group_by_length: return DataLoader(ds, batch_sampler=LengthGroupedBatches(ds.lengths(), batch_size, seed), collate_fn=collate, **kwargs)
+    if group_by_length:
+        return DataLoader(ds, batch_sampler=LengthGroupedBatches(ds.lengths(), batch_size, seed), collate_fn=collate, **kwargs)
     return DataLoader(ds, batch_size=batch_size, shuffle=True, collate_fn=collate, generator=torch.Generator().manual_seed(seed), **kwargs)
 
 def eval_loader(ds:EmotionDataset, pad_id:int, batch_size:int=EVAL_BATCH_SIZE, pad_to:int=1, **kwargs) -> 'DataLoader':
-    "Batches of texts of similar length (longest first), for evaluation and prediction, padded to a multiple of `pad_to`."
+    """Batches of texts of similar length (longest first), for evaluation and prediction, padded to a multiple of
+    `pad_to`."""
     from torch.utils.data import DataLoader
     order = np.argsort(-ds.lengths(), kind='stable')
     batches = [order[i:i+batch_size].tolist() for i in range(0, len(order), batch_size)]

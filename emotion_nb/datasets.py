@@ -16,7 +16,8 @@ from .core import BadInputError, atomic_write
 
 # %% ../nbs/02_datasets.ipynb #10d7a9d0
 PREFIX = 'semeval:'
-LANGUAGES = tuple('afr amh arq ary chn deu eng esp hau hin ibo kin mar orm pcm ptbr ptmz ron rus som sun swa swe tat tir ukr vmw yor'.split())
+LANGUAGES = tuple('afr amh arq ary chn deu eng esp hau hin ibo kin mar orm pcm ptbr ptmz '
+                  'ron rus som sun swa swe tat tir ukr vmw yor'.split())
 PARTS = ('train', 'dev', 'test')
 
 def is_dataset_name(x) -> bool:
@@ -35,7 +36,8 @@ def dataset_name(lang:str, part:str) -> str:
     return PREFIX + lang + ('' if part == 'train' else f'/{part}')
 
 # %% ../nbs/02_datasets.ipynb #24baddf1
-DATA_URL = 'https://raw.githubusercontent.com/emotion-analysis-project/SemEval2025-Task11/main/task-dataset/semeval-2025-task11-dataset/track_a'
+DATA_URL = ('https://raw.githubusercontent.com/emotion-analysis-project/SemEval2025-Task11/main/'
+            'task-dataset/semeval-2025-task11-dataset/track_a')
 BUNDLED = {('eng', 'train'): 'track-a.csv', ('eng', 'dev'): 'dev.csv'}
 
 def bundled_dir() -> Path:
@@ -51,7 +53,8 @@ def data_url(lang:str, part:str) -> str:
     "The address a file is downloaded from."
     return f"{os.environ.get('EMOTION_NB_DATA_URL', DATA_URL).rstrip('/')}/{part}/{lang}.csv"
 
-def local_file(lang:str, part:str) -> tuple: # `(where, path)`: `local`, `bundled` or `cached` and the file, or `(None, None)`
+# `(where, path)`: `local`, `bundled` or `cached` and the file, or `(None, None)`
+def local_file(lang:str, part:str) -> tuple:
     "The copy of a file already on this machine, if any, and where it is."
     places = [('local', Path(os.environ['EMOTION_NB_DATA'])/part/f'{lang}.csv')] if os.environ.get('EMOTION_NB_DATA') else []
     if (lang, part) in BUNDLED: places.append(('bundled', bundled_dir()/'semeval2025-track-a-eng'/BUNDLED[lang, part]))
@@ -75,17 +78,21 @@ def check_download(data:bytes, lang:str, part:str, url:str):
         if header != ['id', 'text']: raise BadInputError(f"{url}: columns {','.join(header) or '(none)'}, not id,text; nothing was saved")
         return
     got, want = hashlib.sha256(data).hexdigest(), pinned_sha256()[f'{part}/{lang}.csv']
-    if got != want: raise BadInputError(f"{url}: not the published file (SHA-256 {got[:12]}..., expected {want[:12]}...); nothing was saved")
+    if got != want:
+        raise BadInputError(f"{url}: not the published file (SHA-256 {got[:12]}..., expected {want[:12]}...); nothing was saved")
 
 def download(lang:str, part:str, timeout:float=30) -> Path:
-    "Fetch one file into the cache, checked, written atomically; one-line errors for a missing file, a bad one or no connection."
+    """Fetch one file into the cache, checked, written atomically; one-line errors for a missing file, a bad one or no
+    connection."""
     url, dest = data_url(lang, part), cache_dir()/part/f'{lang}.csv'
     print(f"downloading {url}", file=sys.stderr)
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r: data = r.read()
-    except urllib.error.HTTPError as e: raise BadInputError(f"{dataset_name(lang, part)}: {url} answered {e.code} {e.reason}; {_offline_hint(lang, part)}") from None
+    except urllib.error.HTTPError as e:
+        raise BadInputError(f"{dataset_name(lang, part)}: {url} answered {e.code} {e.reason}; {_offline_hint(lang, part)}") from None
     except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
-        raise BadInputError(f"{dataset_name(lang, part)}: cannot download {url} ({getattr(e, 'reason', e)}); {_offline_hint(lang, part)}") from None
+        raise BadInputError(f"{dataset_name(lang, part)}: cannot download {url} ({getattr(e, 'reason', e)}); "
+                            f"{_offline_hint(lang, part)}") from None
     check_download(data, lang, part, url)
     with atomic_write(dest, 'wb') as f: f.write(data)
     return dest
@@ -101,6 +108,7 @@ def data_path(x) -> Path:
 def dataset_table() -> str:
     "One line per language: each part's dataset name and where it is now (`bundled`, `local`, `cached` or `download`)."
     rows = [f"{'name':<14}" + ''.join(f'{part:<10}' for part in PARTS)]
-    for lang in LANGUAGES: rows.append(f"{dataset_name(lang, 'train'):<14}" + ''.join(f"{local_file(lang, part)[0] or 'download':<10}" for part in PARTS))
+    for lang in LANGUAGES:
+        rows.append(f"{dataset_name(lang, 'train'):<14}" + ''.join(f"{local_file(lang, part)[0] or 'download':<10}" for part in PARTS))
     return '\n'.join(r.rstrip() for r in rows) + f"\nparts: semeval:LANG/dev, semeval:LANG/test; downloads go to {cache_dir()}"
 

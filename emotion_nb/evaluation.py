@@ -26,14 +26,16 @@ def to_device(batch:dict, device:'torch.device') -> tuple:
 
 # %% ../nbs/10_evaluation.ipynb #c965211d
 def predict_logits(model:'torch.nn.Module', loader, progress:bool=False, precision:str='auto', desc:str='predict') -> np.ndarray:
-    "Logits for every row of `loader`'s dataset, in dataset order, as a float32 array; float32 weights run at `precision`, others as they are."
+    """Logits for every row of `loader`'s dataset, in dataset order, as a float32 array; float32 weights run at
+    `precision`, others as they are."""
     import torch
     model.eval()
     device = model_device(model)
     cast = autocast(device, precision) if next(model.parameters()).dtype == torch.float32 else nullcontext()
     index, logits = [], []
     for batch in progress_bar(loader, progress, desc=desc, leave=False):
-        with torch.inference_mode(), cast: logits.append(model(*to_device(batch, device)).float())  # kept on the device: no wait for the GPU each batch
+        # kept on the device: no wait for the GPU each batch
+        with torch.inference_mode(), cast: logits.append(model(*to_device(batch, device)).float())
         index.append(batch['index'])
     out = np.zeros((len(loader.dataset), model.head.out_features), dtype=np.float32)
     if logits: out[torch.cat(index).numpy()] = torch.cat(logits).cpu().numpy()
@@ -79,11 +81,13 @@ def roc_auc_per_label(y:np.ndarray, probs:np.ndarray, labels:list=LABELS) -> dic
 
 # %% ../nbs/10_evaluation.ipynb #f82e1ba3
 def probability_bins(probs:np.ndarray, bins:int=10) -> np.ndarray:
-    "Each probability's bin among `bins` equal-width bins of [0, 1], numbered from 0; a probability of 1 falls in the last."
+    """Each probability's bin among `bins` equal-width bins of [0, 1], numbered from 0; a probability of 1 falls in the
+    last."""
     return np.minimum((np.asarray(probs) * bins).astype(int), bins - 1)
 
 def calibration_error(y:np.ndarray, probs:np.ndarray, bins:int=10) -> np.ndarray:
-    "Each label's expected calibration error: over `bins` equal-width probability bins, the mean |mean probability - share positive|, weighted by the bin's share of rows."
+    """Each label's expected calibration error: over `bins` equal-width probability bins, the mean |mean probability -
+    share positive|, weighted by the bin's share of rows."""
     y, probs = np.asarray(y, dtype=float), np.asarray(probs, dtype=float)
     which = probability_bins(probs, bins)
     errors = np.zeros(y.shape[1])
@@ -98,7 +102,8 @@ def calibration_error(y:np.ndarray, probs:np.ndarray, bins:int=10) -> np.ndarray
 THRESHOLD_GRID = tuple(np.round(np.arange(0.05, 0.951, 0.025), 3).tolist())
 
 def tune_thresholds(y:np.ndarray, probs:np.ndarray, grid:tuple=THRESHOLD_GRID) -> np.ndarray:
-    "Per label, the threshold from `grid` that maximises that label's F1 on `(y, probs)`; ties go to the one nearest 0.5."
+    """Per label, the threshold from `grid` that maximises that label's F1 on `(y, probs)`; ties go to the one nearest
+    0.5."""
     grid = np.asarray(sorted(grid, key=lambda t: abs(t - 0.5)))
     best = []
     for i in range(y.shape[1]):
@@ -119,7 +124,8 @@ def binarize(probs:np.ndarray, thresholds=0.5) -> np.ndarray:
 TEMPERATURE_RANGE = (0.1, 10.0)
 
 def fit_temperatures(logits:np.ndarray, y:np.ndarray) -> np.ndarray:
-    "Per label, the temperature T that minimises the binary cross-entropy of `logits / T` against the 0/1 labels `y` (validation ones), kept within `TEMPERATURE_RANGE`."
+    """Per label, the temperature T that minimises the binary cross-entropy of `logits / T` against the 0/1 labels `y`
+    (validation ones), kept within `TEMPERATURE_RANGE`."""
     import torch
     z, t = torch.as_tensor(logits, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
     log_t = torch.zeros(z.shape[1], dtype=torch.float64, requires_grad=True)
@@ -130,10 +136,12 @@ def fit_temperatures(logits:np.ndarray, y:np.ndarray) -> np.ndarray:
         l.backward()
         return l
     opt.step(loss)
-    return np.clip(log_t.detach().exp().numpy(), *TEMPERATURE_RANGE)  # a label the model knows nothing of would get T near infinity
+    # a label the model knows nothing of would get T near infinity
+    return np.clip(log_t.detach().exp().numpy(), *TEMPERATURE_RANGE)
 
 def fold_temperatures(model:'torch.nn.Module', temperatures) -> 'torch.nn.Module':
-    "Divide each label's row of `model`'s head, and its bias, by its temperature (in place), so the model's logits come out divided by it."
+    """Divide each label's row of `model`'s head, and its bias, by its temperature (in place), so the model's logits
+    come out divided by it."""
     import torch
     with torch.no_grad():
         t = torch.as_tensor(np.asarray(temperatures), dtype=model.head.weight.dtype, device=model.head.weight.device)
@@ -141,7 +149,8 @@ def fold_temperatures(model:'torch.nn.Module', temperatures) -> 'torch.nn.Module
     return model
 
 def rescale_thresholds(thresholds, temperatures) -> np.ndarray:
-    "The thresholds on probabilities from logits divided by `temperatures` that make the same decisions as `thresholds` did: sigmoid(logit(threshold) / T)."
+    """The thresholds on probabilities from logits divided by `temperatures` that make the same decisions as
+    `thresholds` did: sigmoid(logit(threshold) / T)."""
     th = np.asarray(thresholds, dtype=np.float64)
     return sigmoid(np.log(th / (1 - th)) / np.asarray(temperatures))
 
@@ -155,7 +164,8 @@ def multilabel_metrics(y:np.ndarray,        # True 0/1 labels, one row per text
     "All the multi-label metrics for `probs` against `y`, JSON-ready, with a text classification report."
     y, probs = np.asarray(y).astype(np.int8), np.asarray(probs)
     if y.shape != probs.shape or y.shape[1] != len(labels):
-        raise BadInputError(f"labels {y.shape} and probabilities {probs.shape} must both be (n, {len(labels)}) for the labels {', '.join(labels)}")
+        raise BadInputError(f"labels {y.shape} and probabilities {probs.shape} must both be (n, {len(labels)}) "
+                            f"for the labels {', '.join(labels)}")
     pred = binarize(probs, thresholds)
     from sklearn.metrics import classification_report, f1_score, hamming_loss, precision_recall_fscore_support
     p, r, f, s = precision_recall_fscore_support(y, pred, zero_division=0)
@@ -178,10 +188,12 @@ def score(pred,  # The submission: `id` and one 0/1 column per label
     if not labels: raise BadInputError(f"{gold}: no label column to score against")
     theirs = file_labels(pred)
     if theirs != labels:
-        raise BadInputError(f"{pred}: label columns {','.join(theirs) or 'none'} do not match {gold}'s {','.join(labels)} (same names, same order)")
+        raise BadInputError(f"{pred}: label columns {','.join(theirs) or 'none'} do not match {gold}'s {','.join(labels)} "
+                            "(same names, same order)")
     (pid, yhat), (gid, y) = read_submission(pred, labels), read_submission(gold, labels)
     missing, unknown = gid[~gid.isin(pid)], pid[~pid.isin(gid)]
-    if len(missing): raise BadInputError(f"{pred}: no prediction for id {missing.iloc[0]!r} ({len(missing)} of {len(gid)} gold ids missing)")
+    if len(missing):
+        raise BadInputError(f"{pred}: no prediction for id {missing.iloc[0]!r} ({len(missing)} of {len(gid)} gold ids missing)")
     if len(unknown): raise BadInputError(f"{pred}: id {unknown.iloc[0]!r} is not in {gold} ({len(unknown)} unknown ids)")
     yhat = yhat[pd.Index(pid).get_indexer(gid)]
     from sklearn.metrics import f1_score

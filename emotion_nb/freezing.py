@@ -51,7 +51,8 @@ def apply_stage(model:nn.Module, stage):
 
 # %% ../nbs/09_freezing.ipynb #ae877c6b
 def keep_layers(encoder:nn.Module, k:int) -> nn.Module:
-    "Keep `k` of the encoder's blocks, evenly spaced from the first (DistilBERT's way), in place; its config then says `k` layers."
+    """Keep `k` of the encoder's blocks, evenly spaced from the first (DistilBERT's way), in place; its config then says
+    `k` layers."""
     blocks = encoder_blocks(encoder)
     n = len(blocks)
     if not 1 <= k <= n: raise BadInputError(f"keep_layers {k}: {type(encoder).__name__} has {n} layers, so keep 1 to {n}")

@@ -21,7 +21,8 @@ AutoModelForSequenceClassification.register(EmotionNBConfig, EmotionNBForSequenc
 REMOTE_CODE = {'AutoConfig': EmotionNBConfig, 'AutoModelForSequenceClassification': EmotionNBForSequenceClassification}
 
 def auto_map() -> dict:
-    "`config.json`'s `auto_map`: for each Auto class, the shipped file and the class in it that `trust_remote_code=True` loads."
+    """`config.json`'s `auto_map`: for each Auto class, the shipped file and the class in it that
+    `trust_remote_code=True` loads."""
     return {auto: f"{cls.__module__.rsplit('.', 1)[-1]}.{cls.__name__}" for auto, cls in REMOTE_CODE.items()}
 
 def write_remote_code(path) -> list:
@@ -38,7 +39,8 @@ thresholds = classify.model.config.thresholds
 
 # %% ../nbs/07_transformers.ipynb #93c7afdd
 def plain_env(root=None) -> Path:
-    "The Python of a new virtual environment, in `root`, that reads the packages `torch` and `transformers` came with here, and not emotion_nb."
+    """The Python of a new virtual environment, in `root`, that reads the packages `torch` and `transformers` came with
+    here, and not emotion_nb."""
     import os, venv, torch, transformers
     root = Path(root or os.environ.get('EMOTION_NB_CACHE', Path.home()/'.cache'/'emotion_nb'))/'plain'
     venv.create(root, clear=True, with_pip=False)

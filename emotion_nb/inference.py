@@ -14,7 +14,8 @@ import pandas as pd
 from .core import BadInputError, model_device, resolve_precision, width_multiple
 from .config import EVAL_BATCH_SIZE
 from .evaluation import bce_loss, binarize, multilabel_metrics, sigmoid
-from .model_dir import check_model_dir, load_model, save_model  # noqa: F401 (save_model: its old home, still importable from here)
+# noqa: F401 (save_model: its old home, still importable from here)
+from .model_dir import check_model_dir, load_model, save_model
 
 # %% ../nbs/18_inference.ipynb #6d928c8a
 def check_text_list(texts) -> list:
@@ -30,17 +31,21 @@ class Predictor:
     "Emotion probabilities and labels for texts, from a saved model directory."
     def __init__(self, model, tokenizer, meta:dict, batch_size:int=EVAL_BATCH_SIZE, precision:str='auto', path=None):
         self.tokenizer, self.meta, self.batch_size, self.path = tokenizer, meta, batch_size, path
-        self.onnx = hasattr(model, 'session')  # an `OnnxModel` (`17_onnx_runtime`) predicts at the precision it was exported at
+        # an `OnnxModel` (`17_onnx_runtime`) predicts at the precision it was exported at
+        self.onnx = hasattr(model, 'session')
         if self.onnx: self.model, self.precision = model, model.precision
         else:
-            trained = (meta.get('config') or {}).get('precision', 'auto')  # where training scored the model: bf16 autocast or fp32
+            # where training scored the model: bf16 autocast or fp32
+            trained = (meta.get('config') or {}).get('precision', 'auto')
             self.precision = resolve_precision(trained if precision == 'auto' else precision, model_device(model))
             self.model = model
         self.labels, self.thresholds = meta['labels'], np.array([meta['thresholds'][l] for l in meta['labels']])
 
     @classmethod
     def load(cls, path, device=None, batch_size:int=EVAL_BATCH_SIZE, precision:str='auto'):
-        "A `Predictor` for the model directory `path`, predicting at `precision` (`auto`: the precision it was trained and scored at, else bf16 where the hardware has it); an ONNX directory predicts through ONNX Runtime, without torch."
+        """A `Predictor` for the model directory `path`, predicting at `precision` (`auto`: the precision it was trained
+        and scored at, else bf16 where the hardware has it); an ONNX directory predicts through ONNX Runtime, without
+        torch."""
         if check_model_dir(path) == 'onnx':
             from emotion_nb.onnx_runtime import OnnxModel
             model = OnnxModel.load(path)
@@ -70,14 +75,16 @@ class Predictor:
                              **{f'p_{l}': probs[:, i] for i, l in enumerate(self.labels)}})
 
     def submission(self, ids, texts, thresholds=None, progress:bool=False) -> pd.DataFrame:
-        "The task's submission format: `id`, then each label capitalised (`Anger`...) as 0/1, one row per text, in input order."
+        """The task's submission format: `id`, then each label capitalised (`Anger`...) as 0/1, one row per text, in
+        input order."""
         ids, texts = list(ids), check_text_list(texts)
         if len(ids) != len(texts): raise BadInputError(f"{len(ids)} ids for {len(texts)} texts")
         pred = self.predict(texts, thresholds, progress)
         return pd.DataFrame({'id': ids, **{l.capitalize(): pred[l].to_numpy() for l in self.labels}})
 
     def evaluate(self, df:pd.DataFrame, thresholds=None, progress:bool=False, probabilities:bool=False):
-        "All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others; with `probabilities`, also the probabilities behind them."
+        """All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others;
+        with `probabilities`, also the probabilities behind them."""
         missing = [l for l in self.labels if l not in df.columns]
         if missing: raise BadInputError(f"the data has no label column {', '.join(map(repr, missing))}, which the model predicts")
         logits = self.logits(df['text'].tolist(), progress, 'evaluate')

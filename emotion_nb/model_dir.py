@@ -15,31 +15,34 @@ import numpy as np
 import emotion_nb
 from .core import BadInputError, atomic_dir, default_device
 
-# %% ../nbs/08_model_dir.ipynb #7be34d0c
+# %% ../nbs/08_model_dir.ipynb #54fe6e18
 MODEL_FILES = ('config.json', 'model.safetensors', 'tokenizer_config.json')
 V1_FILES = ('emotion_nb.json', 'model.safetensors', 'encoder/config.json', 'tokenizer')  # the layout of version 0.1.0
 ONNX_FILE = 'model.onnx'  # what makes a directory an ONNX one
 ONNX_FILES = (ONNX_FILE, 'config.json', 'tokenizer.json')
 
 def check_model_dir(path) -> str:
-    "Which kind of model directory `path` is, `pytorch` or `onnx`, or a one-line `BadInputError` saying what it is instead."
+    """Which kind of model directory `path` is, `pytorch` or `onnx`, or a one-line `BadInputError` saying what it is
+    instead."""
     path = Path(path)
     if not path.is_dir(): raise BadInputError(f"model directory {path} does not exist")
-    kind, files = ('onnx', ONNX_FILES) if (path/ONNX_FILE).is_file() else ('pytorch', V1_FILES if (path/V1_FILES[0]).is_file() else MODEL_FILES)
+    if (path/ONNX_FILE).is_file(): kind, files = 'onnx', ONNX_FILES
+    else: kind, files = 'pytorch', V1_FILES if (path/V1_FILES[0]).is_file() else MODEL_FILES
     missing = [f for f in files if not (path/f).exists()]
-    if missing and (path/'model').is_dir(): raise BadInputError(f"{path} is a training run's folder, not a model directory: use {path/'model'}")
+    if missing and (path/'model').is_dir():
+        raise BadInputError(f"{path} is a training run's folder, not a model directory: use {path/'model'}")
     if missing: raise BadInputError(f"model directory {path} is incomplete: missing {', '.join(missing)}")
     return kind
 
-# %% ../nbs/08_model_dir.ipynb #54fe6e18
 def model_labels(path) -> list:
-    "The labels a model directory of either kind (checked by `check_model_dir`) predicts, in order, read from its settings alone."
+    """The labels a model directory of either kind (checked by `check_model_dir`) predicts, in order, read from its
+    settings alone."""
     path = Path(path)
     if (path/V1_FILES[0]).is_file(): return json.loads((path/V1_FILES[0]).read_text())['labels']
     c = json.loads((path/'config.json').read_text())
     return c.get('labels') or [c['id2label'][str(i)] for i in range(len(c['id2label']))]
 
-# %% ../nbs/08_model_dir.ipynb #8bdeddd9
+# %% ../nbs/08_model_dir.ipynb #ade327a1
 def model_config(model:'EmotionClassifier', labels:list, thresholds=0.5, max_len:int=128, config:dict|None=None) -> 'EmotionNBConfig':
     "The `transformers` config of `model`, whose outputs are `labels`, with its thresholds and training config."
     from emotion_nb.hf import EmotionNBConfig, EmotionNBForSequenceClassification, auto_map
@@ -62,7 +65,8 @@ def save_model(path,                        # Directory to write; replaced if it
     "Write `model`, its tokenizer and everything needed to use it to the directory `path`, as `transformers` would."
     from safetensors.torch import save_file
     from emotion_nb.hf import EmotionNBForSequenceClassification, write_remote_code
-    weights = {f'{EmotionNBForSequenceClassification.base_model_prefix}.{k}': v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    prefix = EmotionNBForSequenceClassification.base_model_prefix
+    weights = {f'{prefix}.{k}': v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_dir(path) as tmp:
         model_config(model, labels, thresholds, max_len, config).save_pretrained(tmp)
         save_file(weights, tmp/'model.safetensors', metadata={'format': 'pt'})
@@ -73,13 +77,13 @@ def save_model(path,                        # Directory to write; replaced if it
         if card: (tmp/'README.md').write_text(card)
     return Path(path)
 
-# %% ../nbs/08_model_dir.ipynb #ade327a1
 def _load_v1(path) -> tuple:
     "`(model, tokenizer, meta)` from a directory in the layout of version 0.1.0."
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from emotion_nb.modeling_emotion_nb import EmotionClassifier
     meta = json.loads((path/'emotion_nb.json').read_text())
-    model = EmotionClassifier(AutoModel.from_config(AutoConfig.from_pretrained(path/'encoder')), len(meta['labels']), meta['dropout'], meta['pooling'])
+    model = EmotionClassifier(AutoModel.from_config(AutoConfig.from_pretrained(path/'encoder')), len(meta['labels']), meta['dropout'],
+                              meta['pooling'])
     model.load_state_dict(saved_weights(path))
     return model, AutoTokenizer.from_pretrained(path/'tokenizer'), meta
 
@@ -100,11 +104,13 @@ def saved_weights(path) -> dict:
     return {k.removeprefix(prefix): v for k, v in load_file(Path(path)/'model.safetensors').items()}
 
 def load_model(path, device=None) -> tuple: # `(model, tokenizer, meta)`
-    "Load a directory written by `save_model` (or by version 0.1.0); a missing or incomplete one raises a one-line `BadInputError`."
+    """Load a directory written by `save_model` (or by version 0.1.0); a missing or incomplete one raises a one-line
+    `BadInputError`."""
     from safetensors import SafetensorError
     path = Path(path)
     if check_model_dir(path) == 'onnx': raise BadInputError(f"{path} is an ONNX directory: load it with Predictor.load")
     try: model, tokenizer, meta = (_load_v1 if (path/V1_FILES[0]).is_file() else _load)(path)
-    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as e:  # what unreadable files raise; a bug still raises as itself
+    # what unreadable files raise; a bug still raises as itself
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as e:
         raise BadInputError(f"model directory {path} is unreadable: {str(e).strip().splitlines()[0][:200]}") from None
     return model.to(device or default_device()).eval(), tokenizer, meta

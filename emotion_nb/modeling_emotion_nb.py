@@ -24,7 +24,8 @@ def pool(out, attention_mask:torch.Tensor, how:str='mean') -> torch.Tensor:
 
 # %% ../nbs/05_modeling.ipynb #c70b6cd5
 class EmotionClassifier(nn.Module):
-    "A pretrained encoder, pooling, dropout and a linear head giving one logit per label (`build_classifier` checks the pooling)."
+    """A pretrained encoder, pooling, dropout and a linear head giving one logit per label (`build_classifier` checks
+    the pooling)."""
     def __init__(self, encoder:nn.Module, n_labels:int=5, dropout:float=0.3, pooling:str='mean'):
         super().__init__()
         if pooling != 'pooler' and getattr(encoder, 'pooler', None) is not None: encoder.pooler = None

@@ -17,7 +17,8 @@ from .model_dir import ONNX_FILE, check_model_dir
 
 # %% ../nbs/17_onnx_runtime.ipynb #1ea35559
 def length_batches(lengths:list, batch_size:int=EVAL_BATCH_SIZE, fill:float=0.75) -> list:
-    "Row indices in batches, longest first: a batch ends at `batch_size` rows or at a row shorter than `fill` of its first."
+    """Row indices in batches, longest first: a batch ends at `batch_size` rows or at a row shorter than `fill` of its
+    first."""
     batches = []
     for i in np.argsort([-n for n in lengths], kind='stable'):
         if not batches or len(batches[-1]) == batch_size or lengths[i] < fill * lengths[batches[-1][0]]: batches.append([])
@@ -37,7 +38,8 @@ class OnnxModel:
         import onnxruntime as ort
         from tokenizers import Tokenizer
         path = Path(path)
-        if check_model_dir(path) != 'onnx': raise BadInputError(f"{path} is not an ONNX directory (no {ONNX_FILE}): load it with Predictor.load")
+        if check_model_dir(path) != 'onnx':
+            raise BadInputError(f"{path} is not an ONNX directory (no {ONNX_FILE}): load it with Predictor.load")
         meta = json.loads((path/'config.json').read_text())
         tokenizer = Tokenizer.from_file(str(path/'tokenizer.json'))
         tokenizer.enable_truncation(meta['max_len']); tokenizer.no_padding()

@@ -35,7 +35,8 @@ from .training import Callback, fit, make_loaders, set_seed
 def _environment(procs:Processes) -> dict:
     import sklearn, transformers
     return dict(emotion_nb=emotion_nb.__version__, python=platform.python_version(), torch=torch.__version__,
-                transformers=transformers.__version__, sklearn=sklearn.__version__, device=str(procs.device), cpu=cpu_kind(), processes=procs.world,
+                transformers=transformers.__version__, sklearn=sklearn.__version__, device=str(procs.device), cpu=cpu_kind(),
+                processes=procs.world,
                 parallel='fsdp' if procs.sharded else 'ddp' if procs.world > 1 else 'none')
 
 def _thresholds(cfg:TrainConfig, y, probs) -> np.ndarray:
@@ -44,7 +45,8 @@ def _thresholds(cfg:TrainConfig, y, probs) -> np.ndarray:
 # %% ../nbs/16_pipeline.ipynb #0cb19fc5
 @dataclass
 class RunParts:
-    "The pieces of a training run: its rows (`train`, `valid`, `test`, maybe more), labels, model (on the CPU), tokenizer and loaders."
+    """The pieces of a training run: its rows (`train`, `valid`, `test`, maybe more), labels, model (on the CPU),
+    tokenizer and loaders."""
     frames:dict
     labels:list
     model:torch.nn.Module
@@ -70,18 +72,21 @@ def _metrics_row(name:str, m:dict) -> str:
     return f"| {name} | {m['n']} | {m['macro_f1']:.4f} | {m['micro_f1']:.4f} | {m['exact_match']:.4f} | {m['hamming_loss']:.4f} |"
 
 def _taught(record:dict) -> list:
-    "The model card's lines on the teachers of a distilled model (`23_distill`); none for a model trained on labels alone."
+    """The model card's lines on the teachers of a distilled model (`23_distill`); none for a model trained on labels
+    alone."""
     d = record.get('distill')
     if not d: return []
     teachers = ', '.join(f"`{t['encoder']}` (`{t['name']}`, validation macro-F1 {t['validation_macro_f1']:.4f})" for t in d['teachers'])
     return [f"Distilled from {teachers}, at alpha {d['alpha']} and temperature {d['temperature']}: its teachers' probabilities on its "
-            f"{d['rows']['labelled']} training rows, {d['rows']['augmented']} augmented copies of them and {d['rows']['unlabeled']} texts with no labels.", '']
+            f"{d['rows']['labelled']} training rows, {d['rows']['augmented']} augmented copies of them and "
+            f"{d['rows']['unlabeled']} texts with no labels.", '']
 
 def model_card(record:dict) -> str:
     "A Hugging Face model card (README.md) for the model of the finished run `record`."
     cfg, data, labels = record['config'], record['data'], record['labels']
     val, test = record['validation']['per_label'], record['test']['per_label']
-    files = ', '.join(f"`{Path(data[p]['path']).name}` as the {p} file" for p in ('valid', 'test') if p in data) or 'its internal 75/15/10 split'
+    files = ', '.join(f"`{Path(data[p]['path']).name}` as the {p} file" for p in ('valid', 'test') if p in data)
+    files = files or 'its internal 75/15/10 split'
     encoder = encoder_name(cfg['model'])
     return '\n'.join([
         '---', 'library_name: transformers', 'pipeline_tag: text-classification',
@@ -97,7 +102,8 @@ def model_card(record:dict) -> str:
         "Predictor.load('MODEL_DIR').predict(['What a lovely surprise!'])", '```', '',
         'or `emotion-nb predict MODEL_DIR --input texts.csv --out predictions.csv`.', '',
         '## Training data and recipe', '',
-        f"Trained on `{Path(data['path']).name}` (sha256 `{data['sha256'][:12]}...`, {data['rows_used']} rows used), validated and tested on {files}: "
+        f"Trained on `{Path(data['path']).name}` (sha256 `{data['sha256'][:12]}...`, {data['rows_used']} rows used), "
+        f"validated and tested on {files}: "
         f"{data['train_rows']} training, {data['valid_rows']} validation and {data['test_rows']} test rows.", '',
         f"Recipe: {cfg['pooling']} pooling, dropout {cfg['dropout']}, {cfg['max_len']} tokens, batch {cfg['batch_size']}, "
         f"AdamW with learning rates {cfg['lr_encoder']} (encoder) and {cfg['lr_head']} (head), {cfg['warmup']:.0%} warmup, "
@@ -121,18 +127,22 @@ def _new_record(cfg:TrainConfig, procs:Processes, data, frames:dict, labels:list
     files = {part: dict(path=str(p), sha256=file_sha256(data_path(p))) for part, p in given.items()}
     return dict(status='training', config=cfg.to_dict(), labels=labels,
                 environment=_environment(procs) | dict(precision=resolve_precision(cfg.precision, procs.device)),
-                data=dict(path=str(data), sha256=file_sha256(data_path(data)), rows_used=rows_used, **{f'{k}_rows': len(v) for k, v in frames.items()}, **files))
+                data=dict(path=str(data), sha256=file_sha256(data_path(data)), rows_used=rows_used,
+                          **{f'{k}_rows': len(v) for k, v in frames.items()}, **files))
 
 def _scores(model, loaders:dict, precision:str) -> dict:
     "`(labels, logits)` of `model` on the validation and test loaders."
-    return {split: (loaders[split].dataset.labels.numpy(), predict_logits(model, loaders[split], precision=precision)) for split in ('valid', 'test')}
+    return {split: (loaders[split].dataset.labels.numpy(), predict_logits(model, loaders[split], precision=precision))
+            for split in ('valid', 'test')}
 
 def saved_config(cfg:TrainConfig, record:dict) -> dict:
-    "The training config a run's model directory holds: `cfg`, with the precision it was trained and scored at (what a `Predictor` of it predicts at)."
+    """The training config a run's model directory holds: `cfg`, with the precision it was trained and scored at (what a
+    `Predictor` of it predicts at)."""
     return cfg.to_dict() | dict(precision=record['environment']['precision'])
 
 def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainConfig, labels:list, record:dict) -> dict:
-    "Calibrate the kept model on validation (unless `cfg.calibrate` is off), score it on validation and test, then write its directory, plots and the final `metrics.json`."
+    """Calibrate the kept model on validation (unless `cfg.calibrate` is off), score it on validation and test, then
+    write its directory, plots and the final `metrics.json`."""
     from emotion_nb.plots import plot_confusion, plot_history, plot_roc
     import matplotlib.pyplot as plt
     scores = _scores(model, loaders, cfg.precision)
@@ -160,7 +170,8 @@ def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainConfig, labels:list
 
 # %% ../nbs/16_pipeline.ipynb #56d5262c
 class SaveEpochs(Callback):
-    "After each epoch, on the main process: the model directory if the epoch is the best yet, the checkpoint, and `metrics.json` so far."
+    """After each epoch, on the main process: the model directory if the epoch is the best yet, the checkpoint, and
+    `metrics.json` so far."""
     def __init__(self, out:Path, whole, tokenizer, labels:list, cfg:TrainConfig, record:dict):
         self.out, self.whole, self.tokenizer, self.labels, self.cfg, self.record = out, whole, tokenizer, labels, cfg, record
         self.saved = len(record.get('history', []))  # epochs on disk, a resumed run's included
@@ -169,7 +180,8 @@ class SaveEpochs(Callback):
         if not run.procs.main: return
         if hist.best_epoch == len(hist.epochs):
             y_val = run.valid_dl.dataset.labels.numpy()
-            save_model(self.out/'model', self.whole(state['model']), self.tokenizer, self.labels, _thresholds(self.cfg, y_val, run.val_probs), self.cfg.max_len, saved_config(self.cfg, self.record))
+            save_model(self.out/'model', self.whole(state['model']), self.tokenizer, self.labels,
+                       _thresholds(self.cfg, y_val, run.val_probs), self.cfg.max_len, saved_config(self.cfg, self.record))
         with atomic_write(self.out/CHECKPOINT, 'wb') as f: torch.save(state, f)
         write_json(self.out/'metrics.json', {**self.record, 'history': hist.epochs, 'best_epoch': hist.best_epoch})
         self.saved = len(hist.epochs)
@@ -177,10 +189,12 @@ class SaveEpochs(Callback):
     def interrupted(self, data) -> Interrupted:
         "The one-line error for a run stopped by Ctrl-C: how many epochs are saved, and how to continue."
         if not self.saved: return Interrupted("interrupted before the first epoch ended; nothing was saved")
-        return Interrupted(f"interrupted; {self.saved} epoch(s) saved in {self.out}: continue with emotion-nb train {data} --out {self.out} --resume")
+        return Interrupted(f"interrupted; {self.saved} epoch(s) saved in {self.out}: "
+                           f"continue with emotion-nb train {data} --out {self.out} --resume")
 
 class WholeModel:
-    "The model to save and evaluate: `model` itself or, under FSDP (which shards `model` in place), an unsharded copy holding the weights given."
+    """The model to save and evaluate: `model` itself or, under FSDP (which shards `model` in place), an unsharded copy
+    holding the weights given."""
     def __init__(self, model, procs:Processes): self.model, self.copy = model, copy.deepcopy(model) if procs.sharded else None
     def __call__(self, weights:dict):
         if self.copy is None: return self.model
@@ -188,7 +202,8 @@ class WholeModel:
         return self.copy
 
 def resumed_state(out:Path, model, record:dict) -> dict:
-    "The checkpoint of the interrupted run in `out`, with its best weights so far (its saved model) under `best_model`; notes the resume in `record`."
+    """The checkpoint of the interrupted run in `out`, with its best weights so far (its saved model) under
+    `best_model`; notes the resume in `record`."""
     state = torch.load(out/CHECKPOINT, map_location='cpu', weights_only=True)
     model.load_state_dict(saved_weights(out/'model'))
     state['best_model'] = {k: v.detach().to('cpu', copy=True) for k, v in model.state_dict().items()}
@@ -197,7 +212,8 @@ def resumed_state(out:Path, model, record:dict) -> dict:
 
 # %% ../nbs/16_pipeline.ipynb #837cb778
 def loaded_line(parts:RunParts, cfg:TrainConfig, device) -> str:
-    "What a run says once its model has loaded: the encoder and its size, where and at what precision it trains, and its rows."
+    """What a run says once its model has loaded: the encoder and its size, where and at what precision it trains, and
+    its rows."""
     rows = ', '.join(f'{len(f)} {part}' for part, f in parts.frames.items())
     return (f"loaded {encoder_name(cfg.model)} ({sum(p.numel() for p in parts.model.parameters()) / 1e6:.1f}M parameters) on {device} "
             f"at {resolve_precision(cfg.precision, device)}; rows: {rows}")
@@ -218,9 +234,11 @@ def train_run(data,                      # The training CSV: id, text and one 0/
     "Train on `data` as `cfg` says, or continue the run in `out`; write the model, `metrics.json` and plots."
     procs, out = Processes.launched(), Path(out)
     record = previous_run(out, data, resume, overwrite)
-    if record: cfg, valid, test = TrainConfig.from_dict(record['config']), *(record['data'].get(p, {}).get('path') for p in ('valid', 'test'))
+    if record:
+        cfg, valid, test = TrainConfig.from_dict(record['config']), *(record['data'].get(p, {}).get('path') for p in ('valid', 'test'))
     if record and ('distill' in record) != bool(teaching):
-        raise BadInputError(f"--resume: the run in {out} {'learns from teachers: continue it with distill' if 'distill' in record else 'has no teachers: continue it with train'}")
+        how = 'learns from teachers: continue it with distill' if 'distill' in record else 'has no teachers: continue it with train'
+        raise BadInputError(f"--resume: the run in {out} {how}")
     if record and teaching: teaching.resume(record['distill'])
     cfg = cfg or recipe_config()
     if progress and procs.main: say(f"{'resuming' if record else 'training'} {out} on {data}: loading {encoder_name(cfg.model)}")
@@ -229,9 +247,11 @@ def train_run(data,                      # The training CSV: id, text and one 0/
     whole = WholeModel(parts.model, procs)
     parts.model.to(procs.device)
     state = resumed_state(out, parts.model, record) if record else None
-    record = record or _new_record(cfg, procs, data, parts.frames, parts.labels, {p: f for p, f in (('valid', valid), ('test', test)) if f is not None})
+    record = record or _new_record(cfg, procs, data, parts.frames, parts.labels,
+                                   {p: f for p, f in (('valid', valid), ('test', test)) if f is not None})
     if teaching: record['distill'], cbs = teaching.record, [*cbs, teaching.callback(cfg)]
-    saver, trackers = SaveEpochs(out, whole, parts.tokenizer, parts.labels, cfg, record), Trackers(report_to, out, parts.labels, cfg.to_dict())
+    saver = SaveEpochs(out, whole, parts.tokenizer, parts.labels, cfg, record)
+    trackers = Trackers(report_to, out, parts.labels, cfg.to_dict())
     try: hist = fit(parts.model, parts.loaders['train'], parts.loaders['valid'], cfg, progress, [saver, trackers, *cbs], state, procs)
     except KeyboardInterrupt: raise saver.interrupted(data) from None
     record['environment']['parameters_held'] = procs.held(parts.model)
@@ -242,7 +262,8 @@ def train_run(data,                      # The training CSV: id, text and one 0/
 
 # %% ../nbs/16_pipeline.ipynb #788f69ca
 def frame_file(df:pd.DataFrame, out, resume:bool=False, overwrite:bool=False) -> Path:
-    "`df` as `OUT/data.csv`, the file a run records and resumes from; it never replaces the rows of a run unless `overwrite` a finished one."
+    """`df` as `OUT/data.csv`, the file a run records and resumes from; it never replaces the rows of a run unless
+    `overwrite` a finished one."""
     path, text = Path(out)/'data.csv', df.to_csv(index=False)
     if path.is_file() and path.read_text() == text: return path
     if resume: raise BadInputError(f"--resume: these rows are not the ones the run in {out} was trained on")

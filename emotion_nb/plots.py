@@ -33,21 +33,24 @@ def _stages(epochs:list) -> list:
 def plot_history(epochs:list,          # `History.epochs`: one dict per epoch
                  best_epoch:int=None,  # Epoch whose weights were kept, marked with a dotted line
                  path=None) -> plt.Figure:
-    "Training and validation loss, exact-match accuracy and macro-F1 per epoch, on a background shaded by freezing stage."
+    """Training and validation loss, exact-match accuracy and macro-F1 per epoch, on a background shaded by freezing
+    stage."""
     x = [e['epoch'] for e in epochs]
     stages = _stages(epochs) if any('trainable' in e for e in epochs) else []
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.8))  # fonts sized to be read at the width of a docs page, where it shows at about half size
+    # fonts sized to be read at the width of a docs page, where it shows at about half size
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.8))
     for ax, (key, name) in zip(axes, [('loss', 'BCE loss'), ('acc', 'Exact-match accuracy'), ('f1', 'Macro F1')]):
         for i, (first, last, trainable) in enumerate(stages):
-            ax.axvspan(first - .5, last + .5, color=plt.cm.Greys(.08 + .1 * (i % 3)), zorder=0,
-                       label=f"{'head only' if trainable == 0 else 'all layers' if trainable == 'all' else f'last {trainable} layers'} trainable")
+            layers = 'head only' if trainable == 0 else 'all layers' if trainable == 'all' else f'last {trainable} layers'
+            ax.axvspan(first - .5, last + .5, color=plt.cm.Greys(.08 + .1 * (i % 3)), zorder=0, label=f"{layers} trainable")
         ax.plot(x, [e[f'train_{key}'] for e in epochs], 'o-', label='train')
         ax.plot(x, [e[f'val_{key}'] for e in epochs], 'o-', label='validation')
         if best_epoch: ax.axvline(best_epoch, color='grey', ls=':', label=f'kept (epoch {best_epoch})')
         ax.set(xticks=x, xlim=(x[0] - .5, x[-1] + .5))
         ax.set_title(name, fontsize=17); ax.set_xlabel('epoch', fontsize=16); ax.tick_params(labelsize=15)
         ax.grid(alpha=.3)
-    handles, names = axes[0].get_legend_handles_labels()  # one legend for the three panels, below them, clear of the lines
+    # one legend for the three panels, below them, clear of the lines
+    handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc='lower center', ncol=len(names), fontsize=15, frameon=False)
     fig.suptitle('Training curves', fontsize=18)
     fig.tight_layout(rect=(0, .1, 1, 1))

@@ -32,7 +32,8 @@ class ShardedBatches:
 
 # %% ../nbs/11_processes.ipynb #ac5d8262
 class Processes:
-    "The processes one training run is spread over: this one alone by default, or those `accelerate launch` started (`sharded`: FSDP)."
+    """The processes one training run is spread over: this one alone by default, or those `accelerate launch` started
+    (`sharded`: FSDP)."""
     def __init__(self, accelerator=None, sharded:bool=False):
         self.accelerator, self.sharded = accelerator, sharded
         self.rank, self.world = (accelerator.process_index, accelerator.num_processes) if accelerator else (0, 1)
@@ -41,7 +42,8 @@ class Processes:
     @classmethod
     def launched(cls):
         "The processes of this run: several if a launcher (torchrun's or MPI's) started several, else this one."
-        world = next((int(os.environ[v]) for v in ('WORLD_SIZE', 'PMI_SIZE', 'OMPI_COMM_WORLD_SIZE', 'MV2_COMM_WORLD_SIZE') if v in os.environ), 1)
+        world = next((int(os.environ[v]) for v in ('WORLD_SIZE', 'PMI_SIZE', 'OMPI_COMM_WORLD_SIZE',
+                                                   'MV2_COMM_WORLD_SIZE') if v in os.environ), 1)
         if world <= 1 and 'MASTER_PORT' in os.environ and os.environ.get('ACCELERATE_USE_CPU', '').lower() == 'true':
             raise BadInputError("accelerate launch --cpu asked for several processes but, without MPI, started only this one: "
                                 "use CUDA_VISIBLE_DEVICES= accelerate launch --multi_gpu --num_processes N instead")
@@ -51,7 +53,8 @@ class Processes:
         # on the CPU Accelerate reports MULTI_CPU even when FSDP was asked for; the launcher's variable says it
         fsdp = acc.distributed_type == DistributedType.FSDP or os.environ.get('ACCELERATE_USE_FSDP', 'false').lower() == 'true'
         if not fsdp and acc.distributed_type not in (DistributedType.MULTI_GPU, DistributedType.MULTI_CPU):
-            raise BadInputError(f"emotion-nb trains several processes with DDP or FSDP, not {acc.distributed_type.value}: launch with --multi_gpu or --use_fsdp")
+            raise BadInputError(f"emotion-nb trains several processes with DDP or FSDP, not {acc.distributed_type.value}: launch with "
+                                "--multi_gpu or --use_fsdp")
         return cls(acc, sharded=fsdp)
 
     @property
@@ -60,13 +63,15 @@ class Processes:
         return self.accelerator.device if self.accelerator else default_device()
 
     def shard(self, loader, equal:bool=False):
-        "`loader` over this process's share of its batches (see `ShardedBatches`); all of them for evaluation under FSDP."
+        """`loader` over this process's share of its batches (see `ShardedBatches`); all of them for evaluation under
+        FSDP."""
         if self.world == 1 or (self.sharded and not equal): return loader
         return torch.utils.data.DataLoader(loader.dataset, batch_sampler=ShardedBatches(loader.batch_sampler, self.rank, self.world, equal),
                                            collate_fn=loader.collate_fn, pin_memory=loader.pin_memory)
 
     def shard_model(self, model):
-        "Under FSDP, shard `model` in place, each encoder layer and then the whole; call it before making the optimizer."
+        """Under FSDP, shard `model` in place, each encoder layer and then the whole; call it before making the
+        optimizer."""
         if not self.sharded: return
         from torch.distributed.fsdp import fully_shard
         for block in encoder_blocks(model.encoder): fully_shard(block)

@@ -17,7 +17,7 @@ from .data import file_labels, label_columns, read_track_a, split_track_a
 from .datasets import data_path
 from .model_dir import check_model_dir, model_labels
 
-# %% ../nbs/15_run_dir.ipynb #6761a75c
+# %% ../nbs/15_run_dir.ipynb #d2ac4e35
 SPLIT = dict(val_frac=0.15, test_frac=0.10)
 
 def run_frames(data,           # The training CSV
@@ -38,9 +38,9 @@ def run_frames(data,           # The training CSV
     frames = dict(zip(['train', 'valid', 'test'], parts))
     return frames | {part: read_track_a(path, labels, drop_empty=False) for part, path in given.items()}, labels
 
-# %% ../nbs/15_run_dir.ipynb #d2ac4e35
 def run_split(model_dir, part:str='valid') -> pd.DataFrame|None:
-    "The validation (`part='valid'`) or test rows of the run that wrote `model_dir` (its `metrics.json` beside it), or None when that run is not known."
+    """The validation (`part='valid'`) or test rows of the run that wrote `model_dir` (its `metrics.json` beside it), or
+    None when that run is not known."""
     record = Path(model_dir).parent/'metrics.json'
     if not record.is_file(): return None
     r = json.loads(record.read_text())
@@ -58,22 +58,27 @@ def _check_unchanged(record:dict, out):
         if given is None: continue
         path = data_path(given['path'])
         if not path.is_file(): raise BadInputError(f"--resume: the run in {out} used {given['path']} as its --{part} file, and it is gone")
-        if file_sha256(path) != given['sha256']: raise BadInputError(f"--resume: {given['path']} has changed since the run in {out} used it as its --{part} file")
+        if file_sha256(path) != given['sha256']:
+            raise BadInputError(f"--resume: {given['path']} has changed since the run in {out} used it as its --{part} file")
 
 def previous_run(out, data, resume:bool, overwrite:bool=False) -> dict|None:
-    "The record of the run in `out` that `resume` continues, or None for a new run; refuses, in one line, what would lose work."
+    """The record of the run in `out` that `resume` continues, or None for a new run; refuses, in one line, what would
+    lose work."""
     out, path = Path(out), Path(out)/'metrics.json'
     if out.exists() and not out.is_dir(): raise BadInputError(f"--out {out} exists and is not a directory")
     try: record = json.loads(path.read_text()) if path.is_file() else None
     except ValueError: raise BadInputError(f"{path} is not valid JSON") from None
     status = record and record.get('status')
     if not resume:
-        if status == 'training': raise BadInputError(f"--out {out} holds an unfinished run: add --resume to continue it, or choose another --out")
+        if status == 'training':
+            raise BadInputError(f"--out {out} holds an unfinished run: add --resume to continue it, or choose another --out")
         if status == 'done' and not overwrite:
-            raise BadInputError(f"--out {out} holds a finished run: choose another --out to keep it, or add --overwrite (overwrite=True) to replace it")
+            raise BadInputError(f"--out {out} holds a finished run: choose another --out to keep it, "
+                                "or add --overwrite (overwrite=True) to replace it")
         return None
     if status != 'training' or not (out/CHECKPOINT).is_file(): raise BadInputError(f"--resume: {out} holds no interrupted run to continue")
-    if file_sha256(data_path(data)) != record['data']['sha256']: raise BadInputError(f"--resume: {data} is not the file the run in {out} was trained on")
+    if file_sha256(data_path(data)) != record['data']['sha256']:
+        raise BadInputError(f"--resume: {data} is not the file the run in {out} was trained on")
     _check_unchanged(record, out)
     for tmp in sorted(out.rglob('.*.tmp'), reverse=True):  # what a killed process was writing
         shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
@@ -81,7 +86,8 @@ def previous_run(out, data, resume:bool, overwrite:bool=False) -> dict|None:
 
 # %% ../nbs/15_run_dir.ipynb #4c5a79e9
 def check_teachers(teachers, labels:list) -> list:
-    "`teachers` as paths, each a model or ONNX directory whose labels are `labels` (in any order); a one-line `BadInputError` for any other."
+    """`teachers` as paths, each a model or ONNX directory whose labels are `labels` (in any order); a one-line
+    `BadInputError` for any other."""
     teachers = [Path(t) for t in ([teachers] if isinstance(teachers, (str, Path)) else teachers)]
     if not teachers: raise BadInputError("distill needs at least one teacher: --teacher MODEL_DIR")
     for t in teachers:

@@ -30,17 +30,20 @@ class RequestError(Exception):
 
 def too_large(max_bytes:int, size:int|None=None) -> RequestError:
     "The 413 for a body over `max_bytes`: with its `size` where that is known (a `Content-Length`, a body read whole)."
-    return RequestError(413, f"the body is {f'{size} bytes, ' if size is not None else ''}more than the {max_bytes} bytes this service takes (--max-bytes)")
+    size = f'{size} bytes, ' if size is not None else ''
+    return RequestError(413, f"the body is {size}more than the {max_bytes} bytes this service takes (--max-bytes)")
 
 def check_request(body:bytes, max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES) -> list:
-    "The texts of a `/predict` body, or a `RequestError`: 413 over `max_texts` or `max_bytes`, 400 for anything else wrong."
+    """The texts of a `/predict` body, or a `RequestError`: 413 over `max_texts` or `max_bytes`, 400 for anything else
+    wrong."""
     if len(body) > max_bytes: raise too_large(max_bytes, len(body))
     try: data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as e: raise RequestError(400, f"the body is not JSON: {e}") from None
     texts = data.get('texts') if isinstance(data, dict) else None
     if not isinstance(texts, list): raise RequestError(400, 'the body must be a JSON object whose "texts" is a list of strings')
     if not texts: raise RequestError(400, '"texts" is empty: send at least one text')
-    if len(texts) > max_texts: raise RequestError(413, f"{len(texts)} texts, more than the {max_texts} this service takes in one request (--max-texts)")
+    if len(texts) > max_texts:
+        raise RequestError(413, f"{len(texts)} texts, more than the {max_texts} this service takes in one request (--max-texts)")
     for i, t in enumerate(texts):
         if not isinstance(t, str): raise RequestError(400, f"text {i} is not a string: {json.dumps(t)[:60]}")
         if not t.strip(): raise RequestError(400, f"text {i} is empty")
@@ -48,7 +51,8 @@ def check_request(body:bytes, max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES) 
 
 # %% ../nbs/21_serve.ipynb #a6ac1945
 class CheckRequests:
-    "ASGI middleware: answer a bad `/predict` request with its 4xx status and `{\"error\": \"...\"}` before it reaches the model."
+    """ASGI middleware: answer a bad `/predict` request with its 4xx status and `{\"error\": \"...\"}` before it reaches
+    the model."""
     def __init__(self, app, max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES):
         self.app, self.max_texts, self.max_bytes = app, max_texts, max_bytes
 
@@ -70,7 +74,8 @@ class CheckRequests:
         while more:
             message = await receive()
             body, more = body + message.get('body', b''), message.get('more_body', False)
-            if len(body) > self.max_bytes: raise too_large(self.max_bytes)  # sent in chunks, with no length said: how much more is unknown
+            # sent in chunks, with no length said: how much more is unknown
+            if len(body) > self.max_bytes: raise too_large(self.max_bytes)
         check_request(body, self.max_texts, self.max_bytes)
         return body
 
@@ -88,8 +93,10 @@ class EmotionAPI(ls.LitAPI):
         self.model_dir = str(model_dir)
 
     def setup(self, device):
-        "Load the model, once in each worker, quietly; tqdm's lock is a thread's, not the multiprocessing semaphore it would make."
-        tqdm.set_lock(threading.RLock())  # LitServe ends a worker with SIGTERM, and a semaphore it held would be reported as leaked
+        """Load the model, once in each worker, quietly; tqdm's lock is a thread's, not the multiprocessing semaphore it
+        would make."""
+        # LitServe ends a worker with SIGTERM, and a semaphore it held would be reported as leaked
+        tqdm.set_lock(threading.RLock())
         quiet_transformers()
         self.predictor = Predictor.load(self.model_dir)
 
@@ -119,19 +126,23 @@ class EmotionAPI(ls.LitAPI):
 
 # %% ../nbs/21_serve.ipynb #c151d40b
 def model_info(model_dir) -> dict:
-    "What `GET /info` tells about the model: labels, thresholds, encoder (by name, no path of this machine), its kind (PyTorch or ONNX and precision) and the versions."
+    """What `GET /info` tells about the model: labels, thresholds, encoder (by name, no path of this machine), its kind
+    (PyTorch or ONNX and precision) and the versions."""
     path = Path(model_dir)
     onnx = check_model_dir(path) == 'onnx'  # the check every command shares: a run's folder, a missing file...
     c = json.loads((path/'config.json').read_text())
     encoder = (c.get('config') or c.get('train_config') or {}).get('model')
     return dict(labels=model_labels(path), thresholds=c['thresholds'], encoder=encoder and encoder_name(encoder),
-                kind=f"onnx {c['onnx']['precision']}" if onnx else 'pytorch', emotion_nb=emotion_nb.__version__, trained_with=c.get('emotion_nb_version'))
+                kind=f"onnx {c['onnx']['precision']}" if onnx else 'pytorch', emotion_nb=emotion_nb.__version__,
+                trained_with=c.get('emotion_nb_version'))
 
 def drain_on_sigterm(server:ls.LitServer, timeout:float=30):
-    "On SIGTERM, wait (up to `timeout` s) for the requests in flight to be answered, then shut down as on Ctrl-C, workers and all."
+    """On SIGTERM, wait (up to `timeout` s) for the requests in flight to be answered, then shut down as on Ctrl-C,
+    workers and all."""
     main = os.getpid()
     def stop(signum, frame):
-        if os.getpid() != main: raise SystemExit(0)  # the forked API server, stopped by LitServe after its own graceful shutdown: exit without a traceback
+        # the forked API server, stopped by LitServe after its own graceful shutdown: exit without a traceback
+        if os.getpid() != main: raise SystemExit(0)
         deadline = time.monotonic() + timeout
         while server.active_requests and time.monotonic() < deadline: time.sleep(0.02)
         raise KeyboardInterrupt  # LitServe's own graceful shutdown; Python's default for SIGTERM would orphan the workers
@@ -139,9 +150,11 @@ def drain_on_sigterm(server:ls.LitServer, timeout:float=30):
 
 def serve(model_dir, host:str='127.0.0.1', port:int=8000, max_batch_size:int=32, batch_timeout:float=0.01, workers:int=1,
           max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES):
-    "Serve `model_dir` (a model or ONNX directory) over HTTP until stopped; SIGTERM finishes the requests in flight first."
+    """Serve `model_dir` (a model or ONNX directory) over HTTP until stopped; SIGTERM finishes the requests in flight
+    first."""
     info = model_info(model_dir)
-    server = ls.LitServer(EmotionAPI(model_dir, max_batch_size, batch_timeout), accelerator='cpu', workers_per_device=workers, track_requests=True,
-                          fast_queue=True, model_metadata=info, middlewares=[(CheckRequests, dict(max_texts=max_texts, max_bytes=max_bytes))])
+    checks = (CheckRequests, dict(max_texts=max_texts, max_bytes=max_bytes))
+    server = ls.LitServer(EmotionAPI(model_dir, max_batch_size, batch_timeout), accelerator='cpu', workers_per_device=workers,
+                          track_requests=True, fast_queue=True, model_metadata=info, middlewares=[checks])
     drain_on_sigterm(server)
     server.run(host=host, port=port, generate_client_file=False, num_api_servers=1, log_level='warning')

@@ -24,12 +24,14 @@ def check_report_to(report_to) -> list:
     return report_to
 
 def flat_config(cfg:dict) -> dict:
-    "`cfg` as trackers take hyperparameters: numbers, strings and booleans as they are, anything else (a schedule, a label list, None) as JSON."
+    """`cfg` as trackers take hyperparameters: numbers, strings and booleans as they are, anything else (a schedule, a
+    label list, None) as JSON."""
     return {k: v if isinstance(v, (bool, int, float, str)) else json.dumps(v) for k, v in cfg.items()}
 
-# %% ../nbs/13_tracking.ipynb #1f659aa3
+# %% ../nbs/13_tracking.ipynb #14e2f815
 def epoch_values(run, labels:list) -> dict:
-    "What is logged after an epoch of the running `Fit`: its record's figures, each label's validation F1 at 0.5, and each parameter group's learning rate."
+    """What is logged after an epoch of the running `Fit`: its record's figures, each label's validation F1 at 0.5, and
+    each parameter group's learning rate."""
     from sklearn.metrics import f1_score
     values = {k: v for k, v in run.hist.epochs[-1].items() if k != 'epoch' and isinstance(v, (int, float))}
     f1 = f1_score(run.valid_dl.dataset.labels.numpy(), binarize(run.val_probs), average=None, zero_division=0)
@@ -46,16 +48,17 @@ def final_values(record:dict) -> dict:
         values |= {f'{split}/f1/{l}': m['per_label'][l]['f1'] for l in record['labels']}
     return values
 
-# %% ../nbs/13_tracking.ipynb #14e2f815
 def start_tracker(name:str, out:Path):
-    "Accelerate's tracker `name` for the run in `out`, started: TensorBoard in `out/tensorboard`, MLflow in its experiment `emotion_nb`."
+    """Accelerate's tracker `name` for the run in `out`, started: TensorBoard in `out/tensorboard`, MLflow in its
+    experiment `emotion_nb`."""
     from accelerate.tracking import MLflowTracker, TensorBoardTracker
     tracker = TensorBoardTracker('tensorboard', out) if name == 'tensorboard' else MLflowTracker('emotion_nb', run_name=out.name)
     tracker.start()
     return tracker
 
 class Trackers(Callback):
-    "Log a run to each tracker in `report_to`: the config before the first epoch, every epoch, then (`final`) the thresholds and final metrics; on the main process only."
+    """Log a run to each tracker in `report_to`: the config before the first epoch, every epoch, then (`final`) the
+    thresholds and final metrics; on the main process only."""
     def __init__(self, report_to, out, labels:list, cfg:dict):
         self.report_to, self.out, self.labels, self.cfg, self.trackers = check_report_to(report_to), Path(out), labels, cfg, []
 
@@ -70,7 +73,8 @@ class Trackers(Callback):
         for t in self.trackers: t.log(values, step=run.epoch + 1)
 
     def final(self, record:dict|None):
-        "Log the finished run's thresholds and final metrics (`record`: its `metrics.json`; None in a helper process), then close the trackers."
+        """Log the finished run's thresholds and final metrics (`record`: its `metrics.json`; None in a helper process),
+        then close the trackers."""
         for t in self.trackers:
             t.log(final_values(record), step=len(record['history']))
             t.finish()

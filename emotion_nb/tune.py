@@ -60,7 +60,8 @@ def open_storage(url:str):
     try:
         if '://' in url:
             with warnings.catch_warnings():
-                warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)  # the heartbeat, which Optuna calls experimental
+                # the heartbeat, which Optuna calls experimental
+                warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
                 return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180)
         Path(url).parent.mkdir(parents=True, exist_ok=True)
         return optuna.storages.JournalStorage(JournalFileBackend(url))
@@ -68,7 +69,8 @@ def open_storage(url:str):
         raise BadInputError(f"--storage {url}: {str(e).strip().splitlines()[0][:200]}") from None
 
 def fail_interrupted(study) -> list:
-    "Mark failed the running trials of `study` that a process of this host started and that is gone (a killed `tune`); their numbers."
+    """Mark failed the running trials of `study` that a process of this host started and that is gone (a killed `tune`);
+    their numbers."""
     import psutil
     from optuna.trial import TrialState
     gone = [t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
@@ -89,7 +91,8 @@ def locked(path:Path):
 STEPS_PER_SEED = 1000  # Optuna's steps of one trial: seed k's epoch e is step k * STEPS_PER_SEED + e
 
 class Prune(Callback):
-    "Report each epoch's validation macro-F1 to the Optuna `trial` (at step `offset` + epoch), and stop the run if its pruner says the trial lags."
+    """Report each epoch's validation macro-F1 to the Optuna `trial` (at step `offset` + epoch), and stop the run if its
+    pruner says the trial lags."""
     def __init__(self, trial, offset:int=0): self.trial, self.offset = trial, offset
     def after_epoch(self, run):
         import optuna
@@ -101,12 +104,15 @@ def trial_config(base:TrainConfig, values:dict, seed:int) -> TrainConfig:
     return TrainConfig.from_dict({**base.to_dict(), **values, 'seed': seed})
 
 def run_trial(trial, data, base:TrainConfig, space:dict, seeds:list, out:Path, valid=None, teachers=None, unlabeled=None) -> float:
-    "Train one run per seed with `trial`'s values, from `teachers` if given; the mean validation macro-F1 (each run's internal-test macro-F1 kept as a user attribute)."
+    """Train one run per seed with `trial`'s values, from `teachers` if given; the mean validation macro-F1 (each run's
+    internal-test macro-F1 kept as a user attribute)."""
     values, scores = suggest(trial, space), []
     for k, seed in enumerate(seeds):
         run = out/f'trial-{trial.number}'/f'seed-{seed}'
-        teaching = teachers and Teaching(teachers, run, unlabeled, progress=False, cache=out/'teachers')  # the teachers label each text once per study
-        r = train_run(data, run, trial_config(base, values, seed), progress=False, valid=valid, cbs=[Prune(trial, k * STEPS_PER_SEED)], teaching=teaching)
+        # the teachers label each text once per study
+        teaching = teachers and Teaching(teachers, run, unlabeled, progress=False, cache=out/'teachers')
+        r = train_run(data, run, trial_config(base, values, seed), progress=False, valid=valid, cbs=[Prune(trial, k * STEPS_PER_SEED)],
+                      teaching=teaching)
         scores.append(r['validation']['macro_f1'])
         trial.set_user_attr(f'test_macro_f1_seed{seed}', r['test']['macro_f1'])
     trial.set_user_attr('test_macro_f1', float(np.mean([trial.user_attrs[f'test_macro_f1_seed{s}'] for s in seeds])))
@@ -114,7 +120,8 @@ def run_trial(trial, data, base:TrainConfig, space:dict, seeds:list, out:Path, v
 
 # %% ../nbs/24_tune.ipynb #6353aa53
 def next_trial(study, n:int, lock:Path, first:dict|None=None):
-    "A new trial of `study`, or None when the finished and running trials already number `n`; taken under `lock`, so processes sharing the study agree. A new study's first trial takes the values `first`."
+    """A new trial of `study`, or None when the finished and running trials already number `n`; taken under `lock`, so
+    processes sharing the study agree. A new study's first trial takes the values `first`."""
     from optuna.trial import TrialState
     with locked(lock):
         trials = study.get_trials(deepcopy=False)
@@ -125,7 +132,8 @@ def next_trial(study, n:int, lock:Path, first:dict|None=None):
     return trial
 
 def run_until(study, n:int, objective, lock:Path, progress:bool=True, first:dict|None=None):
-    "Run `objective` on new trials of `study` until it holds `n` trials that finished or are running, with a bar of the count and the best value; a new study's first trial takes the values `first`."
+    """Run `objective` on new trials of `study` until it holds `n` trials that finished or are running, with a bar of
+    the count and the best value; a new study's first trial takes the values `first`."""
     import optuna
     from optuna.trial import TrialState
     bar = progress_bar(total=n, progress=progress, desc=f'study {study.study_name}')
@@ -139,7 +147,8 @@ def run_until(study, n:int, objective, lock:Path, progress:bool=True, first:dict
 
 # %% ../nbs/24_tune.ipynb #7aa83e55
 def can_rank_options(trials:list) -> bool:
-    "Whether Optuna can rank the searched options by importance: the finished `trials` differ in their options, and their values do not all tie."
+    """Whether Optuna can rank the searched options by importance: the finished `trials` differ in their options, and
+    their values do not all tie."""
     done = [t for t in trials if t.state.name == 'COMPLETE']
     return len({tuple(sorted(t.params.items())) for t in done}) > 1 and len({t.value for t in done}) > 1
 
@@ -149,7 +158,8 @@ def write_results(study, base:TrainConfig, out:Path) -> dict:
     import optuna
     from optuna.visualization import matplotlib as ovm
     table = study.trials_dataframe(attrs=('number', 'state', 'value', 'params', 'user_attrs', 'duration'))
-    with atomic_write(out/'trials.csv') as f: table.drop(columns=['user_attrs_host', 'user_attrs_pid'], errors='ignore').to_csv(f, index=False)
+    with atomic_write(out/'trials.csv') as f:
+        table.drop(columns=['user_attrs_host', 'user_attrs_pid'], errors='ignore').to_csv(f, index=False)
     best = study.best_trial
     write_json(out/'best_config.json', trial_config(base, best.params, base.seed).to_dict())
     with warnings.catch_warnings():
@@ -160,7 +170,8 @@ def write_results(study, base:TrainConfig, out:Path) -> dict:
             fig = plot(study).figure
             with atomic_write(out/name, 'wb') as f: fig.savefig(f, format='png', dpi=120, bbox_inches='tight')
             plt.close(fig)
-    return dict(best_trial=best.number, best_value=best.value, best_params=best.params, test_macro_f1=best.user_attrs.get('test_macro_f1'), trials=len(table))
+    return dict(best_trial=best.number, best_value=best.value, best_params=best.params, test_macro_f1=best.user_attrs.get('test_macro_f1'),
+                trials=len(table))
 
 def base_values(base:TrainConfig, space:dict) -> dict|None:
     "`base`'s own value of each option in `space`, or None if one lies outside its range."
@@ -179,10 +190,11 @@ def tune(data,                 # Labelled training rows: a file or a dataset nam
          ranges:dict|None=None, # Narrower ranges, `{option: (low, high)}`
          fixed=(),             # Options `base` fixes, left out of the search
          valid=None,           # A validation file instead of each seed's internal split
-         teachers=None,        # Model directories to distil from (`23_distill`): every run is a student, and the distillation options are searched too
+         teachers=None,        # Model directories to distil from (`23_distill`): every run is a student; distillation options searched too
          unlabeled=None,       # With `teachers`, texts with no labels for them to label
          progress:bool=True) -> dict:
-    "Search the options' ranges with Optuna for the best mean validation macro-F1 over seeds; resumes and shares the study in `storage`."
+    """Search the options' ranges with Optuna for the best mean validation macro-F1 over seeds; resumes and shares the
+    study in `storage`."""
     if importlib.util.find_spec('optuna') is None: raise BadInputError('tune needs the optuna package: pip install optuna')
     import optuna
     from emotion_nb.datasets import data_path

@@ -27,7 +27,8 @@ from .notebooks import cell_directives, project
 FRONT_MATTER = re.compile(r'\A---\s*\n(.*?)\n---\s*\Z', re.S)
 
 def read_processed(path):
-    "A notebook as `nbdev_proc_nbs` wrote it, unvalidated: nbdev keeps its own keys in the cells (`has_sd`), which nbformat's schema does not know."
+    """A notebook as `nbdev_proc_nbs` wrote it, unvalidated: nbdev keeps its own keys in the cells (`has_sd`), which
+    nbformat's schema does not know."""
     from nbformat.reader import reads
     return reads(Path(path).read_text())
 
@@ -46,7 +47,8 @@ FENCED = re.compile(r'^(```|~~~).*?^\1[ \t]*$', re.M | re.S)
 CODE_LINK = re.compile(r'\[(`[^`\n]+`)\]\([^)\s]+\)')
 
 def strip_pandoc(md:str) -> str:
-    "Remove pandoc attributes (`[a](b){target=\"_blank\"}`, `## Title {#id}`) from Markdown, and the links nbdev puts in fenced code."
+    """Remove pandoc attributes (`[a](b){target=\"_blank\"}`, `## Title {#id}`) from Markdown, and the links nbdev puts
+    in fenced code."""
     out, last = [], 0
     for m in FENCED.finditer(md):  # nbdev links every line of a `show_doc` output, a signature's comments too
         out += [PANDOC_ATTRS.sub('', md[last:m.start()]), CODE_LINK.sub(r'\1', m.group())]
@@ -70,7 +72,8 @@ def output_markdown(cell) -> str:
     return '\n\n'.join(parts)
 
 def apply_quarto_options(nb) -> None:
-    "Apply Quarto's cell options to a processed notebook, in place (`fig-alt` goes to its figures' metadata), and remove pandoc attributes from its Markdown."
+    """Apply Quarto's cell options to a processed notebook, in place (`fig-alt` goes to its figures' metadata), and
+    remove pandoc attributes from its Markdown."""
     cells = []
     for c in nb.cells:
         if c.cell_type == 'markdown': c.source = strip_pandoc(c.source)
@@ -101,7 +104,8 @@ def doc_url() -> str:
 LINK = re.compile(r'(\]\()([^)\s]+)(\))')
 
 def rewrite_links(md:str, targets:dict) -> str:
-    "Point Markdown links whose target (without `#...`, and without the site's own address) is a key of `targets` at its value."
+    """Point Markdown links whose target (without `#...`, and without the site's own address) is a key of `targets` at
+    its value."""
     base = doc_url() + '/'
     def repl(m):
         path, hash_, frag = m.group(2).removeprefix(base).partition('#')
@@ -122,7 +126,8 @@ def notebook_page(path, targets:dict) -> tuple:
     apply_quarto_options(nb)
     stem = Path(page_name(fm, Path(path).name)).stem
     body, res = MarkdownExporter().from_notebook_node(nb, resources={'unique_key': stem, 'output_files_dir': 'images'})
-    alts = iter([o.get('metadata', {}).get('alt') or 'figure' for c in nb.cells if c.cell_type == 'code' for o in c.outputs if 'image/png' in o.get('data', {})])
+    alts = iter([o.get('metadata', {}).get('alt') or 'figure'
+                 for c in nb.cells if c.cell_type == 'code' for o in c.outputs if 'image/png' in o.get('data', {})])
     body = re.sub(r'!\[png\]\(', lambda m: f'![{next(alts)}](', body)  # nbconvert calls every figure "png"
     head = f"# {fm.get('title', stem)}\n\n" + (f"> {fm['description']}\n\n" if fm.get('description') else '')
     return fm, rewrite_links(head + body.strip() + '\n', targets), res.get('outputs', {})
@@ -142,7 +147,8 @@ def documented(nbs_path) -> set:
             if c.cell_type == 'code' for m in SHOW_DOC.findall(c.source)}
 
 def public_names(module) -> list:
-    "The functions and classes of `module.__all__` defined there, and their public methods and properties, as `show_doc` names them; a method that overrides its base class's (a `Callback` event) has the base's entry."
+    """The functions and classes of `module.__all__` defined there, and their public methods and properties, as
+    `show_doc` names them; a method that overrides its base class's (a `Callback` event) has the base's entry."""
     names = []
     for name in getattr(module, '__all__', []):
         o = getattr(module, name)
@@ -164,25 +170,30 @@ def undocumented(nbs_path=None) -> list:
 SITE_CSS = '''.md-typeset blockquote { border-left-color: var(--md-accent-fg-color); font-size: 1.1em; }
 .md-typeset table:not([class]) { font-size: .7rem; }
 .md-grid { max-width: 76rem; }
-.md-typeset table.dataframe, .md-typeset table[id^="T_"] { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; font-size: .68rem; }
-.md-typeset table.dataframe th, .md-typeset table.dataframe td, .md-typeset table[id^="T_"] th, .md-typeset table[id^="T_"] td { padding: .3em .7em; white-space: nowrap; text-align: right; border-bottom: 1px solid var(--md-default-fg-color--lightest); }
+.md-typeset table.dataframe, .md-typeset table[id^="T_"] {
+  display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; font-size: .68rem; }
+.md-typeset table.dataframe th, .md-typeset table.dataframe td, .md-typeset table[id^="T_"] th, .md-typeset table[id^="T_"] td {
+  padding: .3em .7em; white-space: nowrap; text-align: right; border-bottom: 1px solid var(--md-default-fg-color--lightest); }
 .md-typeset img { max-width: 100%; }
 .md-typeset div.highlight + div.highlight, .md-typeset div.highlight + pre { margin-top: -.6em; }
 .md-typeset pre > code { white-space: pre-wrap; overflow-wrap: anywhere; padding-right: 2.6em; }
 '''
 
 def mkdocs_config(nav:list) -> dict:
-    "The MkDocs configuration of the site: Material theme, search, `nav` (a list of `{title: page}`), strict link checks."
+    """The MkDocs configuration of the site: Material theme, search, `nav` (a list of `{title: page}`), strict link
+    checks."""
     cfg = project()
     return dict(site_name=cfg.title, site_description=cfg.description, site_url=doc_url() + '/', use_directory_urls=False,
-                theme=dict(name='material', font=False, features=['navigation.footer', 'search.highlight', 'content.code.copy', 'toc.follow']),
+                theme=dict(name='material', font=False, features=['navigation.footer', 'search.highlight', 'content.code.copy',
+                                                                  'toc.follow']),
                 nav=nav, extra_css=['site.css'], plugins=['search'],
                 markdown_extensions=['tables', 'admonition', 'md_in_html', {'toc': {'permalink': True}},
                                      'pymdownx.highlight', 'pymdownx.superfences'],
                 validation=dict(omitted_files='warn', absolute_links='info', unrecognized_links='warn', anchors='warn'))
 
 def write_pages(proc:Path, docs:Path) -> list:
-    "Write the page and figures of every sidebar notebook processed in `proc` to `docs`, and the pictures in `nbs/images/`; the MkDocs `nav`."
+    """Write the page and figures of every sidebar notebook processed in `proc` to `docs`, and the pictures in
+    `nbs/images/`; the MkDocs `nav`."""
     fms = {p: pop_front_matter(read_processed(proc/p.name)) for p in sidebar_notebooks()}
     pages = {p: page_name(fm, p.name) for p, fm in fms.items()}
     targets = {k: page for p, page in pages.items() for k in (p.name, Path(page).with_suffix('.html').name)}
@@ -203,7 +214,8 @@ def process_notebooks() -> Path:
     with working_directory(project().config_path): return proc_nbs(force=True)  # nbdev reads the settings where it runs
 
 def build_site(dest=None) -> Path:
-    "Process the notebooks and build the site into `dest` (default: `doc_path` of `settings.ini`, `_docs/`) with MkDocs."
+    """Process the notebooks and build the site into `dest` (default: `doc_path` of `settings.ini`, `_docs/`) with
+    MkDocs."""
     cfg = project()
     dest = Path(dest) if dest else cfg.config_path/cfg.doc_path
     proc = process_notebooks()
@@ -213,16 +225,19 @@ def build_site(dest=None) -> Path:
         nav = write_pages(proc, tmp/'docs')
         (tmp/'mkdocs.yml').write_text(yaml.safe_dump(mkdocs_config(nav), sort_keys=False))
         with atomic_dir(dest) as out:
-            r = subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--strict', '--quiet', '-f', str(tmp/'mkdocs.yml'), '-d', str(out)],
+            r = subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--strict', '--quiet', '-f', str(tmp/'mkdocs.yml'), '-d',
+                                str(out)],
                                capture_output=True, text=True)
             if r.returncode: raise RuntimeError(f"mkdocs build failed: {r.stderr.strip()[-2000:]}")
     return dest
 
 # %% ../nbs/site.ipynb #08cd06ef
 def readme_markdown(proc:Path) -> str:
-    "README.md's text: the processed front page as Markdown, with links to other pages pointing at the published site and pictures at `nbs/images/`."
+    """README.md's text: the processed front page as Markdown, with links to other pages pointing at the published site
+    and pictures at `nbs/images/`."""
     pages = {p: page_name(pop_front_matter(read_processed(proc/p.name)), p.name) for p in sidebar_notebooks()}
-    targets = {k: f"{doc_url()}/{Path(page).with_suffix('.html').name}" for p, page in pages.items() for k in (p.name, Path(page).with_suffix('.html').name)}
+    html_names = {p: Path(page).with_suffix('.html').name for p, page in pages.items()}
+    targets = {k: f"{doc_url()}/{h}" for p, h in html_names.items() for k in (p.name, h)}
     fm, md, images = notebook_page(proc/'index.ipynb', targets)
     if images: raise ValueError("index.ipynb shows figures; README.md would need image files beside it")
     return md.replace('](images/', '](nbs/images/')  # README.md sits one folder above the notebooks
@@ -247,8 +262,10 @@ PAGE_CHECKS = {  # what each page must not show a reader; each script returns th
     }).map(c => c.innerText.slice(0, 60))""",
     'subtitle_cut': """[...document.querySelectorAll('article > blockquote:first-of-type')].slice(0, 1)
         .map(q => q.innerText.trim()).filter(t => !/[.!?)]$/.test(t))""",
-    'mangled_names': """[...document.querySelectorAll('h1 strong, h2 strong, h3 strong, h4 strong')].map(e => e.closest('h1, h2, h3, h4').innerText)""",
-    'markdown_in_signature': """[...document.querySelectorAll('pre code')].map(c => c.innerText).filter(t => /^\\s*(class|def) /.test(t) && /\\[`[^`]+`\\]\\([^)]+\\)/.test(t)).map(t => t.slice(0, 60))""",
+    'mangled_names': """[...document.querySelectorAll('h1 strong, h2 strong, h3 strong, h4 strong')]
+        .map(e => e.closest('h1, h2, h3, h4').innerText)""",
+    'markdown_in_signature': """[...document.querySelectorAll('pre code')].map(c => c.innerText)
+        .filter(t => /^\\s*(class|def) /.test(t) && /\\[`[^`]+`\\]\\([^)]+\\)/.test(t)).map(t => t.slice(0, 60))""",
 }
 
 # %% ../nbs/site.ipynb #f4306d5e
@@ -262,7 +279,8 @@ def _serve(site:Path) -> ThreadingHTTPServer:
     return server
 
 def _search(page, word:str, timeout:float=90) -> list:
-    "Type `word` into the search box of a freshly loaded page; the texts of the results once one mentions it (none if none does within `timeout` s)."
+    """Type `word` into the search box of a freshly loaded page; the texts of the results once one mentions it (none if
+    none does within `timeout` s)."""
     from playwright.sync_api import TimeoutError
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:  # typed again until seen: on a busy machine the first keystrokes can beat the search's start-up
@@ -293,13 +311,16 @@ def browse_site(site, screenshots, words=('fit', 'Predictor'), plots_page:str='p
             for html in sorted(p.name for p in site.glob('*.html') if p.name != '404.html'):
                 errors.clear()
                 status = page.goto(root + html, wait_until='load').status
-                imgs = page.eval_on_selector_all('img', 'els => els.map(e => [e.getAttribute("src"), e.complete && e.naturalWidth > 0, e.alt])')
-                clipped = page.eval_on_selector_all('table', 'ts => ts.filter(t => t.scrollWidth > t.parentElement.clientWidth + 1 && !["auto", "scroll"].includes(getComputedStyle(t).overflowX)).length')
+                imgs = page.eval_on_selector_all('img',
+                                                 'els => els.map(e => [e.getAttribute("src"), e.complete && e.naturalWidth > 0, e.alt])')
+                clipped = page.eval_on_selector_all('table', 'ts => ts.filter(t => t.scrollWidth > t.parentElement.clientWidth + 1 && '
+                                                    '!["auto", "scroll"].includes(getComputedStyle(t).overflowX)).length')
                 ids[html] = set(page.eval_on_selector_all('[id]', 'els => els.map(e => e.id)'))
                 links |= {(html, h) for h in page.eval_on_selector_all('a[href]', 'els => els.map(e => e.href)') if h.startswith(root)}
-                report['pages'][html] = dict(status=status, console_errors=list(errors), broken_images=[s for s, ok, _ in imgs if not ok], images=len(imgs),
-                                           unlabelled_images=[s for s, _, alt in imgs if alt in ('', 'png', 'figure')], clipped_tables=clipped,
-                                           **{name: page.evaluate(js) for name, js in PAGE_CHECKS.items()})
+                report['pages'][html] = dict(status=status, console_errors=list(errors),
+                                             broken_images=[s for s, ok, _ in imgs if not ok], images=len(imgs),
+                                             unlabelled_images=[s for s, _, alt in imgs if alt in ('', 'png', 'figure')],
+                                             clipped_tables=clipped, **{name: page.evaluate(js) for name, js in PAGE_CHECKS.items()})
                 if html == plots_page:
                     report['plots_page_figures'] = sum(ok for _, ok, _ in imgs)
                     page.screenshot(path=str(screenshots/'plots.png'), full_page=True)
@@ -313,5 +334,6 @@ def browse_site(site, screenshots, words=('fit', 'Predictor'), plots_page:str='p
     for src, href in sorted(links):
         target, _, frag = href[len(root):].partition('#')
         target = target.split('?')[0] or 'index.html'
-        if not (site/target).exists() or (frag and target in ids and frag not in ids[target]): report['broken_links'].append(f"{src} -> {href[len(root):]}")
+        if not (site/target).exists() or (frag and target in ids and frag not in ids[target]):
+            report['broken_links'].append(f"{src} -> {href[len(root):]}")
     return report

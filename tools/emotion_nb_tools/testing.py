@@ -20,7 +20,8 @@ from emotion_nb.data import LABELS
 EMOTION_WORDS = ['furious', 'terrified', 'delighted', 'heartbroken', 'astonished']
 
 def synthetic_track_a(n:int=120, seed:int=0, copies:int=1) -> pd.DataFrame:
-    "`n` labelled rows in Track A's columns (`id`, `text`, the five English labels), each text naming its emotions; repeated `copies` times."
+    """`n` labelled rows in Track A's columns (`id`, `text`, the five English labels), each text naming its emotions;
+    repeated `copies` times."""
     rng, rows = np.random.default_rng(seed), []
     for i in range(n):
         y = rng.integers(0, 2, 5); y[rng.integers(5)] = 1
@@ -32,7 +33,8 @@ DEU = ['anger', 'disgust', 'fear', 'joy', 'sadness', 'surprise']
 DEU_WORDS = dict(zip(DEU, ['wütend', 'ekelhaft', 'angst', 'froh', 'traurig', 'erstaunt']))
 
 def write_labelled(path, n:int, seed:int, labels=DEU) -> Path:
-    "Write a synthetic labelled CSV of `n` rows to `path`: each text names the emotions it carries, one or two of `labels` (some of `DEU`)."
+    """Write a synthetic labelled CSV of `n` rows to `path`: each text names the emotions it carries, one or two of
+    `labels` (some of `DEU`)."""
     rng = np.random.default_rng(seed)
     y = np.zeros((n, len(labels)), dtype=int)
     for row in y: row[rng.choice(len(labels), rng.integers(1, 3), replace=False)] = 1
@@ -54,13 +56,15 @@ def run_cli_here(*args) -> tuple:
     from emotion_nb.cli import main
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err), warnings.catch_warnings():
-        warnings.filterwarnings('default', append=True)  # changing the filters lets a warning this process has shown once show again, as in a new process
+        # changing the filters lets a warning this process has shown once show again, as in a new process
+        warnings.filterwarnings('default', append=True)
         try: code = main([str(a) for a in args])
         except SystemExit as e: code = e.code
     return code, out.getvalue(), err.getvalue()
 
 def launch_cmd(*args, out, mode=('--multi_gpu',)) -> tuple:
-    "The command line and environment that run `emotion-nb` with `args` and `--out out` as two CPU processes under `accelerate launch`."
+    """The command line and environment that run `emotion-nb` with `args` and `--out out` as two CPU processes under
+    `accelerate launch`."""
     env = {**OFFLINE, 'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}
     bin = Path(sys.executable).parent  # where pip put the `accelerate` and `emotion-nb` commands
     cmd = [bin/'accelerate', 'launch', *mode, '--num_processes', '2', '--num_machines', '1', '--mixed_precision', 'no',
@@ -68,7 +72,8 @@ def launch_cmd(*args, out, mode=('--multi_gpu',)) -> tuple:
     return list(map(str, cmd)), env
 
 def launch_two(*args, out, mode=('--multi_gpu',)) -> tuple:
-    "Run `emotion-nb` as two CPU processes under `accelerate launch` (see `launch_cmd`); the exit code and standard error."
+    """Run `emotion-nb` as two CPU processes under `accelerate launch` (see `launch_cmd`); the exit code and standard
+    error."""
     cmd, env = launch_cmd(*args, out=out, mode=mode)
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     return r.returncode, r.stderr

@@ -14,8 +14,8 @@ folder in OUT, read back when it has finished, so the script carries on where it
 - distilled, augmented: the same with `--augment K` copies of each training row for the teacher to label;
 - the unlabeled case, simulated: the labels of half the training rows hidden; a teacher trained on the other half; a
   student distilled with the hidden half as `--unlabeled`, against plain training on the labelled half and on all rows;
-- `--grid`: on seed 42, the distillation options around the defaults (alpha, temperature, K, each augmentation alone),
-  and a student of 3 of MiniLM's 6 layers.
+- `--grid`: on seed 42, the distillation options around the defaults (alpha, temperature, K, each augmentation alone)
+  and a student of 3 of MiniLM's 6 layers; masking words, which the mix leaves out, alone on every seed.
 """
 import argparse, json, os, time
 from contextlib import contextmanager
@@ -29,7 +29,7 @@ import torch
 from emotion_nb.config import TrainConfig, recipe_config
 from emotion_nb.core import cpu_kind, resolve_precision
 from emotion_nb.data import find_track_a, read_track_a
-from emotion_nb.distill import AUGMENTATIONS, distill
+from emotion_nb.distill import AUGMENTATIONS, MIX, distill
 from emotion_nb.inference import Predictor
 from emotion_nb.pipeline import train_run
 from emotion_nb.run_dir import run_frames
@@ -73,7 +73,7 @@ def parts(out:Path) -> dict:
 
 @contextmanager
 def only_op(op:str):
-    "Within the block, `distill` augments with `op` alone instead of a random one of `AUGMENTATIONS` for each copy."
+    "Within the block, `distill` augments with `op` alone instead of a random one of `MIX` for each copy."
     import emotion_nb.distill as d
     whole = d.augmented
     d.augmented = partial(whole, ops=(op,))
@@ -127,9 +127,10 @@ def main():
             rows.append(row('grid: ' + ', '.join(f'{k} {v}' for k, v in changes.items()), seed,
                             run(out, data, base(model='minilm', seed=seed, **changes), teachers), dev, out))
         for op in AUGMENTATIONS:
-            out = a.out/f'grid-only-{op}-seed{seed}'
-            with only_op(op): r = run(out, data, base(model='minilm', seed=seed, augment=a.augment), teachers)
-            rows.append(row(f'grid: {op} alone', seed, r, dev, out))
+            for s in (a.seeds if op not in MIX else [seed]):  # an operation the mix leaves out, on every seed: does it belong?
+                out = a.out/f'grid-only-{op}-seed{s}'
+                with only_op(op): r = run(out, data, base(model='minilm', seed=s, augment=a.augment), teachers)
+                rows.append(row(f'grid: {op} alone', s, r, dev, out))
         out = a.out/f'small-keep3-seed{seed}'
         rows.append(row('distilled, augmented, 3 of 6 layers', seed, run(out, data, base(model='minilm', seed=seed, augment=a.augment, keep_layers=3), teachers), dev, out))
     table = pd.DataFrame(rows)

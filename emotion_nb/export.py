@@ -10,11 +10,15 @@ import json, logging, warnings
 from pathlib import Path
 
 import emotion_nb
-from .core import BadInputError, atomic_dir
+from .core import BadInputError, atomic_dir, moved_names
 from .data import read_track_a
 from .datasets import data_path
 from .inference import Predictor
 from .model_dir import ONNX_FILE
+
+# %% ../nbs/20_export.ipynb #ad208d87
+__getattr__ = moved_names('emotion_nb.export', {'OnnxModel': 'emotion_nb.onnx_runtime', 'length_batches': 'emotion_nb.onnx_runtime',
+                                                'run_split': 'emotion_nb.run_dir'})
 
 # %% ../nbs/20_export.ipynb #f3dad031
 OPSET = 17

@@ -11,11 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import BadInputError, model_device, resolve_precision, width_multiple
+from .core import BadInputError, model_device, resolve_precision, width_multiple, moved_names
 from .config import EVAL_BATCH_SIZE
 from .evaluation import bce_loss, binarize, multilabel_metrics, sigmoid
 # noqa: F401 (save_model: its old home, still importable from here)
 from .model_dir import check_model_dir, load_model, save_model
+
+# %% ../nbs/18_inference.ipynb #cfb203a2
+__getattr__ = moved_names('emotion_nb.inference', {'model_config': 'emotion_nb.model_dir', 'saved_weights': 'emotion_nb.model_dir'})
 
 # %% ../nbs/18_inference.ipynb #6d928c8a
 def check_text_list(texts) -> list:

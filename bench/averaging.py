@@ -22,9 +22,9 @@ import torch
 from emotion_nb.core import cpu_kind, resolve_precision, write_json
 from emotion_nb.data import find_track_a, read_track_a
 from emotion_nb.evaluation import multilabel_metrics, predict_logits, sigmoid
-from emotion_nb.pipeline import prepare_run
-from emotion_nb.run_dir import run_frames
-from emotion_nb.config import recipe_config
+from emotion_nb.run import prepare_run
+from emotion_nb.split import run_frames
+from emotion_nb.options import recipe_options
 from emotion_nb.training import Callback, fit
 
 EMA_DECAY, SWA_EPOCHS = 0.99, (3, 4, 5)
@@ -53,7 +53,7 @@ def scored(model, loaders:dict, labels:list, weights:dict|None=None) -> dict:
 
 def averaging_rows(seed:int, out) -> dict:
     "Train the default recipe for 5 epochs on `seed`'s split, and score its best epoch, its EMA and its SWA; writes and returns `out/metrics.json`."
-    cfg = recipe_config('default', model='minilm', seed=seed, patience=99)
+    cfg = recipe_options('default', model='minilm', seed=seed, patience=99)
     frames, labels = run_frames(find_track_a(), cfg)
     frames['dev'] = read_track_a(find_track_a('dev.csv'), labels, drop_empty=False)
     parts = prepare_run(frames, cfg)

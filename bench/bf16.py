@@ -15,7 +15,7 @@ import torch
 from emotion_nb.core import cpu_kind
 from emotion_nb import read_track_a
 from emotion_nb.data import LABELS, find_track_a
-from emotion_nb.model import build_classifier
+from emotion_nb.encoder import build_classifier
 
 def step_seconds(model, batch, labels, bf16:bool, steps:int) -> float:
     "Mean seconds of a training step over `steps`, after one untimed step."

@@ -26,13 +26,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from emotion_nb.config import TrainConfig, recipe_config
+from emotion_nb.options import TrainOptions, recipe_options
 from emotion_nb.core import cpu_kind, resolve_precision
 from emotion_nb.data import find_track_a, read_track_a
-from emotion_nb.distill import AUGMENTATIONS, MIX, distill
+from emotion_nb.distillation import AUGMENTATIONS, MIX, distill
 from emotion_nb.inference import Predictor
-from emotion_nb.pipeline import train_run
-from emotion_nb.run_dir import run_frames
+from emotion_nb.run import train_run
+from emotion_nb.split import run_frames
 
 SPLIT_SEED, TEACHER_LR = 42, 5e-5  # the base-size encoder's better learning rate (26_experiments)
 
@@ -42,7 +42,7 @@ def done(out:Path) -> dict|None:
     if path.is_file() and (r := json.loads(path.read_text()))['status'] == 'done': return r
     return None
 
-def run(out:Path, data, cfg:TrainConfig, teachers=None, **files) -> dict:
+def run(out:Path, data, cfg:TrainOptions, teachers=None, **files) -> dict:
     "The finished run in `out`: read back, or trained now (resumed if it was stopped), from `teachers` if given."
     if r := done(out): return r
     resume = (out/'metrics.json').is_file()
@@ -52,7 +52,7 @@ def run(out:Path, data, cfg:TrainConfig, teachers=None, **files) -> dict:
 def row(name:str, seed:int, r:dict, dev:pd.DataFrame, out:Path, **extra) -> dict:
     "One row of the table: the run's test and validation figures as recorded, and `dev.csv`'s, scored here in float32."
     d = Predictor.load(out/'model', precision='fp32').evaluate(dev)
-    cfg = r['config']
+    cfg = r['options']
     return dict(variant=name, seed=seed, val_f1=r['validation']['macro_f1'], test_f1=r['test']['macro_f1'], dev_f1=d['macro_f1'],
                 test_exact=r['test']['exact_match'], dev_exact=d['exact_match'], epochs=len(r['history']), train_s=r['train_seconds'],
                 alpha=cfg['alpha'] if 'distill' in r else None, temperature=cfg['temperature'] if 'distill' in r else None,
@@ -64,7 +64,7 @@ def parts(out:Path) -> dict:
     d = out/'parts'
     if not (d/'hidden.csv').is_file():
         d.mkdir(parents=True, exist_ok=True)
-        frames = run_frames(find_track_a(), recipe_config(split_seed=SPLIT_SEED))[0]
+        frames = run_frames(find_track_a(), recipe_options(split_seed=SPLIT_SEED))[0]
         train = frames['train'].sample(frac=1.0, random_state=0)
         for name, df in [('valid', frames['valid']), ('test', frames['test']), ('train', frames['train']), ('labelled', train.iloc[: len(train) // 2])]:
             df.to_csv(d/f'{name}.csv', index=False)
@@ -74,7 +74,7 @@ def parts(out:Path) -> dict:
 @contextmanager
 def only_op(op:str):
     "Within the block, `distill` augments with `op` alone instead of a random one of `MIX` for each copy."
-    import emotion_nb.distill as d
+    import emotion_nb.distillation as d
     whole = d.augmented
     d.augmented = partial(whole, ops=(op,))
     try: yield
@@ -99,7 +99,7 @@ def main():
     ap.add_argument('--out', type=Path, default=Path('runs/distill'))
     a = ap.parse_args()
     data, dev = find_track_a(), read_track_a(find_track_a('dev.csv'), drop_empty=False)
-    base = lambda **c: recipe_config('default', split_seed=SPLIT_SEED, **c)
+    base = lambda **c: recipe_options('default', split_seed=SPLIT_SEED, **c)
     teacher = a.out/'teacher'
     rows = [row('teacher: all-mpnet-base-v2', SPLIT_SEED, run(teacher, data, base(model=a.teacher_encoder, lr_encoder=TEACHER_LR)), dev, teacher)]
     teachers = [teacher/'model']

@@ -23,7 +23,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from emotion_nb.core import cpu_kind
 from emotion_nb import Predictor, read_track_a
 from emotion_nb.export import _export_graph, export_onnx
-from emotion_nb.run_dir import run_split
+from emotion_nb.split import run_split
 
 LINEAR = {'MatMul', 'Gemm', 'FusedMatMul', 'MatMulInteger', 'MatMulIntegerToFloat', 'DynamicQuantizeMatMul', 'DynamicQuantizeLinear'}
 

@@ -20,8 +20,8 @@ import torch
 
 from emotion_nb.core import cpu_kind, default_device, native_bf16, resolve_precision
 from emotion_nb.data import LABELS, find_track_a, read_track_a
-from emotion_nb.model_dir import save_model
-from emotion_nb.model import build_classifier
+from emotion_nb.persistence import save_model
+from emotion_nb.encoder import build_classifier
 
 PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)")

@@ -24,10 +24,10 @@ from transformers import AutoModel, AutoTokenizer, RobertaConfig, RobertaModel, 
 from emotion_nb.core import default_device
 from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
 from emotion_nb.inference import Predictor
-from emotion_nb.model_dir import save_model
-from emotion_nb.model import minilm_path
-from emotion_nb.pipeline import prepare_run
-from emotion_nb.config import TrainConfig
+from emotion_nb.persistence import save_model
+from emotion_nb.encoder import minilm_path
+from emotion_nb.run import prepare_run
+from emotion_nb.options import TrainOptions
 from emotion_nb.training import fit, set_seed
 
 # ---- The original notebook's code, kept as it was apart from names and the device argument ----
@@ -169,7 +169,7 @@ def main(argv=None):
     source = encoder_source(a.model, a.tokenizer, workdir)
     frames = dict(zip(['train', 'valid', 'test'], split_track_a(read_track_a(data))))
     all_texts = read_track_a(data, drop_empty=False).text.tolist()
-    cfg = TrainConfig(model=source, pooling='pooler', thresholds=0.5, epochs=a.epochs)
+    cfg = TrainOptions(model=source, pooling='pooler', thresholds=0.5, epochs=a.epochs)
     n_train = len(frames['train'])
     print(f"{date.today()} | {platform.node()} | device {device} ({torch.cuda.get_device_name() if device.type == 'cuda' else platform.processor() or 'cpu'}, "
           f"{torch.get_num_threads()} threads) | torch {torch.__version__} | model {a.model} | {n_train} training texts | {cfg.epochs} epochs", flush=True)

@@ -30,10 +30,10 @@ from emotion_nb.core import cpu_kind, default_device, resolve_precision
 from emotion_nb.data import LABELS, find_track_a, read_track_a, split_track_a
 from emotion_nb.evaluation import binarize, macro_f1
 from emotion_nb.inference import Predictor
-from emotion_nb.model_dir import save_model
-from emotion_nb.model import minilm_path
-from emotion_nb.pipeline import prepare_run
-from emotion_nb.config import recipe_config
+from emotion_nb.persistence import save_model
+from emotion_nb.encoder import minilm_path
+from emotion_nb.run import prepare_run
+from emotion_nb.options import recipe_options
 from emotion_nb.training import fit
 from bench.speed import timed
 
@@ -91,7 +91,7 @@ def trainer_reference(seed:int, out) -> dict:
 
 def package_run(path, frames, all_texts, epochs:int, out, device) -> dict:
     "Train with `fit` (the default recipe) and predict with `Predictor`; the same figures."
-    cfg = recipe_config('default', model=str(path), epochs=epochs)  # precision 'auto': bf16 only where it is native
+    cfg = recipe_options('default', model=str(path), epochs=epochs)  # precision 'auto': bf16 only where it is native
     parts = prepare_run(frames, cfg)
     model, tok, loaders = parts.model, parts.tokenizer, parts.loaders
     hist, fit_s, fit_mem = timed(device, fit, model.to(device), loaders['train'], loaders['valid'], cfg, False)

@@ -3,10 +3,10 @@ __version__ = "0.1.0"
 # The front door: `from emotion_nb import train, Predictor` works, and each name's module (torch, transformers) is
 # imported only when the name is first used (PEP 562), so `import emotion_nb` and `emotion-nb --help` stay fast.
 _FRONT_DOOR = {
-    'train': 'pipeline', 'TrainConfig': 'config', 'recipe_config': 'config', 'RECIPES': 'config',
+    'train': 'run', 'TrainOptions': 'options', 'recipe_options': 'options', 'RECIPES': 'options',
     'Predictor': 'inference', 'predict_file': 'corpus', 'explain': 'insight', 'score': 'evaluation',
-    'read_track_a': 'data', 'data_path': 'datasets', 'LABELS': 'data', 'BadInputError': 'core',
-    'tune': 'tune', 'Callback': 'training',
+    'read_track_a': 'data', 'data_path': 'catalog', 'LABELS': 'data', 'BadInputError': 'core',
+    'tune': 'tuning', 'Callback': 'training',
 }
 __all__ = ['__version__', *_FRONT_DOOR]
 

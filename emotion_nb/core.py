@@ -6,10 +6,10 @@
 __all__ = ['CPU_KINDS', 'PRECISIONS', 'PRECISION_VARIABLE', 'BadInputError', 'Interrupted', 'RunFailed', 'atomic_write',
            'atomic_dir', 'write_json', 'file_sha256', 'default_device', 'model_device', 'cpu_kind', 'native_bf16',
            'auto_precision', 'resolve_precision', 'autocast', 'width_multiple', 'watched', 'progress_bar',
-           'quiet_transformers', 'say', 'moved_names']
+           'quiet_transformers', 'say']
 
 # %% ../nbs/00_core.ipynb #68cc4c82
-import functools, hashlib, importlib, json, os, re, shutil, sys, tempfile, warnings
+import functools, hashlib, json, os, re, shutil, sys, tempfile
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -167,12 +167,3 @@ def say(line:str):
     from tqdm.auto import tqdm
     tqdm.write(line, file=sys.stdout)
     sys.stdout.flush()
-
-# %% ../nbs/00_core.ipynb #62ef4adc
-def moved_names(module:str, moved:dict):
-    "A module `__getattr__` that lends each name of `moved` (`{name: its module now}`) with a `DeprecationWarning`."
-    def __getattr__(name:str):
-        if name not in moved: raise AttributeError(f"module {module!r} has no attribute {name!r}")
-        warnings.warn(f"{module}.{name} has moved: import it from {moved[name]}", DeprecationWarning, stacklevel=2)
-        return getattr(importlib.import_module(moved[name]), name)
-    return __getattr__

@@ -15,11 +15,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .config import CHUNK_ROWS
+from .options import CHUNK_ROWS
 from .core import BadInputError, Interrupted, RunFailed, atomic_dir, atomic_write, progress_bar
 from .data import check_texts, csv_chunks
 from .inference import Predictor
-from .model_dir import ONNX_FILE
+from .persistence import weights_file
 
 # %% ../nbs/19_corpus.ipynb #fea37919
 FORMATS = {'.csv': 'csv', '.parquet': 'parquet', '.pq': 'parquet', '.jsonl': 'jsonl', '.ndjson': 'jsonl'}
@@ -201,8 +201,7 @@ def _stamp(path) -> dict:
 def _record(predictor:Predictor, src, settings:dict) -> dict:
     """What a prediction of `src` is made from: the input's and the model's stamps, and the `settings` that shape the
     output."""
-    weights = ONNX_FILE if predictor.onnx else 'model.safetensors'
-    model = predictor.path and dict(path=str(predictor.path), files=[_stamp(predictor.path/f) for f in ('config.json', weights)])
+    model = predictor.path and dict(path=str(predictor.path), files=[_stamp(f) for f in (predictor.path/'config.json', weights_file(predictor.path))])
     return dict(input=_stamp(src), model=model or dict(path='(in memory)'), settings=settings)
 
 def predict_file(predictor:Predictor,
@@ -219,7 +218,7 @@ def predict_file(predictor:Predictor,
                 ) -> int:                      # The number of rows in `src`
     """Predict every row of `src` a chunk at a time, shared among `processes`, into `out`: the file is written whole or not
     at all, and a stopped run resumes."""
-    from emotion_nb.processes import Processes  # torch: only for a file, not for `write_frame`
+    from emotion_nb.distributed import Processes  # torch: only for a file, not for `write_frame`
     procs = processes or Processes()
     if format not in ('table', 'semeval'): raise BadInputError(f"format must be 'table' or 'semeval', not {format!r}")
     fmt = file_format(out, '--out') if out is not None else 'csv'

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import EVAL_BATCH_SIZE, SPLITS
+from .options import EVAL_BATCH_SIZE, SPLITS
 from .core import BadInputError
-from .datasets import data_path
+from .catalog import data_path
 
 # %% ../nbs/03_data.ipynb #c2cf6fb4
 LABELS = ['anger', 'fear', 'joy', 'sadness', 'surprise']

@@ -10,15 +10,11 @@ import json, logging, warnings
 from pathlib import Path
 
 import emotion_nb
-from .core import BadInputError, atomic_dir, moved_names
+from .core import BadInputError, atomic_dir
 from .data import read_track_a
-from .datasets import data_path
+from .catalog import data_path
 from .inference import Predictor
-from .model_dir import ONNX_FILE
-
-# %% ../nbs/20_export.ipynb #ad208d87
-__getattr__ = moved_names('emotion_nb.export', {'OnnxModel': 'emotion_nb.onnx_runtime', 'length_batches': 'emotion_nb.onnx_runtime',
-                                                'run_split': 'emotion_nb.run_dir'})
+from .persistence import ONNX_FILE
 
 # %% ../nbs/20_export.ipynb #f3dad031
 OPSET = 17
@@ -99,7 +95,7 @@ def export_onnx(model_dir,              # A directory written by `save_model`
         (tmp/'plain.onnx').unlink()
         reference.tokenizer.save_pretrained(tmp)
         record = dict(precision='int8' if int8 else 'fp32', opset=OPSET, fused=fused, pad_id=reference.tokenizer.pad_token_id)
-        meta = {k: reference.meta[k] for k in ('labels', 'thresholds', 'max_len', 'config', 'emotion_nb_version')} | dict(
+        meta = {k: reference.meta[k] for k in ('labels', 'thresholds', 'max_len', 'options', 'emotion_nb_version')} | dict(
             exported_by=emotion_nb.__version__, id2label=dict(enumerate(reference.labels)), problem_type='multi_label_classification',
             onnx=record)
         (tmp/'config.json').write_text(json.dumps(meta, indent=2))

@@ -19,7 +19,7 @@ import torch
 from captum.attr._utils.approximation_methods import approximation_parameters
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from .config import STEPS
+from .options import STEPS
 from .core import BadInputError, atomic_dir, model_device, progress_bar
 from .evaluation import binarize, calibration_error, label_thresholds, probability_bins
 from .inference import Predictor, check_text_list

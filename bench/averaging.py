@@ -21,7 +21,8 @@ import torch
 
 from emotion_nb.core import cpu_kind, resolve_precision, write_json
 from emotion_nb.data import find_track_a, read_track_a
-from emotion_nb.evaluation import multilabel_metrics, predict_logits, sigmoid
+from emotion_nb.evaluation import multilabel_metrics, sigmoid
+from emotion_nb.inference import predict_logits
 from emotion_nb.run import prepare_run
 from emotion_nb.split import run_frames
 from emotion_nb.options import recipe_options

@@ -10,7 +10,6 @@ import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
-import torch
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
 from .options import DEFAULT_MODEL, POOLINGS

@@ -20,8 +20,9 @@ from .options import TrainOptions, encoder_name, recipe_options
 from .core import BadInputError, Interrupted, atomic_write, cpu_kind, file_sha256, resolve_precision, say, write_json
 from .catalog import data_path
 from .data import label_columns
-from .evaluation import (binarize, bce_loss, fit_temperatures, fold_temperatures, multilabel_metrics, predict_logits,
-                                   rescale_thresholds, sigmoid, tune_thresholds)
+from .evaluation import (binarize, bce_loss, fit_temperatures, fold_temperatures, multilabel_metrics, rescale_thresholds,
+                                   sigmoid, tune_thresholds)
+from .inference import predict_logits
 from .persistence import save_model, saved_weights
 from .remote_code import PLAIN_TRANSFORMERS_USAGE
 from .freezing import keep_layers

@@ -19,7 +19,8 @@ from transformers import get_linear_schedule_with_warmup
 from .options import TrainOptions
 from .core import BadInputError, autocast, default_device, model_device, progress_bar, say, width_multiple
 from .data import EmotionDataset, eval_loader, label_columns, train_loader
-from .evaluation import bce_loss, binarize, exact_match, macro_f1, predict_logits, sigmoid, to_device
+from .evaluation import bce_loss, binarize, exact_match, macro_f1, sigmoid
+from .inference import predict_logits, to_device
 from .freezing import apply_stage, encoder_blocks, n_trainable, stage_at
 from .distributed import Processes
 

@@ -54,6 +54,8 @@ def data_url(lang:str, part:str) -> str:
     return f"{os.environ.get('EMOTION_NB_DATA_URL', DATA_URL).rstrip('/')}/{part}/{lang}.csv"
 
 # `(where, path)`: `local`, `bundled` or `cached` and the file, or `(None, None)`
+
+# %% ../nbs/02_catalog.ipynb #baeca837
 def local_file(lang:str, part:str) -> tuple:
     "The copy of a file already on this machine, if any, and where it is."
     places = [('local', Path(os.environ['EMOTION_NB_DATA'])/part/f'{lang}.csv')] if os.environ.get('EMOTION_NB_DATA') else []
@@ -81,6 +83,7 @@ def check_download(data:bytes, lang:str, part:str, url:str):
     if got != want:
         raise BadInputError(f"{url}: not the published file (SHA-256 {got[:12]}..., expected {want[:12]}...); nothing was saved")
 
+# %% ../nbs/02_catalog.ipynb #a64ed9d3
 def download(lang:str, part:str, timeout:float=30) -> Path:
     """Fetch one file into the cache, checked, written atomically; one-line errors for a missing file, a bad one or no
     connection."""

@@ -52,6 +52,7 @@ def atomic_write(path, mode:str='w', **kwargs):
         Path(tmp).unlink(missing_ok=True)
         raise
 
+# %% ../nbs/00_core.ipynb #b6827e9e
 @contextmanager
 def atomic_dir(path):
     """Yield a temporary directory beside `path`; on success it replaces `path` (and anything there before), on error it
@@ -161,6 +162,7 @@ def quiet_transformers():
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
 
+# %% ../nbs/00_core.ipynb #9d54e7be
 def say(line:str):
     """Print one line of what a long job is doing, above any bar, and at once: flushed, so that a log file shows it as
     it happens."""

@@ -51,6 +51,7 @@ def _jsonl_chunks(path, chunk_rows:int):
         with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False, convert_dates=False, encoding='utf-8') as reader:
             yield from reader
 
+# %% ../nbs/19_corpus.ipynb #7ae2ee17
 def read_chunks(path, chunk_rows:int=CHUNK_ROWS):
     """Yield the CSV, Parquet or JSONL file at `path` as DataFrames of `chunk_rows` rows (the last fewer), indexed by
     row in the file; one-line errors."""
@@ -121,6 +122,7 @@ def _opened(path, fmt:str):
     "`path` opened for writing atomically, in binary for Parquet and as UTF-8 text otherwise."
     return atomic_write(path, 'wb') if fmt == 'parquet' else atomic_write(path, 'w', newline='', encoding='utf-8')
 
+# %% ../nbs/19_corpus.ipynb #81d5f61d
 def write_frame(df:pd.DataFrame, out=None):
     "Write `df` to `out` in the format its extension names, atomically, or as CSV to standard output if `out` is None."
     if out is None: return _write(df, sys.stdout, 'csv')
@@ -174,6 +176,7 @@ class Parts:
                     with open(self.path(i), 'rb') as part: shutil.copyfileobj(part, f)
         shutil.rmtree(self.dir)
 
+# %% ../nbs/19_corpus.ipynb #dff80131
 def _join_parquet(paths:list, f):
     "The Parquet files `paths` as row groups of one Parquet file written to `f`, one part in memory at a time."
     writer = None
@@ -198,12 +201,14 @@ def _stamp(path) -> dict:
     s = Path(path).stat()
     return dict(path=str(path), size=s.st_size, mtime_ns=s.st_mtime_ns)
 
+# %% ../nbs/19_corpus.ipynb #64e2e3b6
 def _record(predictor:Predictor, src, settings:dict) -> dict:
     """What a prediction of `src` is made from: the input's and the model's stamps, and the `settings` that shape the
     output."""
     model = predictor.path and dict(path=str(predictor.path), files=[_stamp(f) for f in (predictor.path/'config.json', weights_file(predictor.path))])
     return dict(input=_stamp(src), model=model or dict(path='(in memory)'), settings=settings)
 
+# %% ../nbs/19_corpus.ipynb #73a00d23
 def predict_file(predictor:Predictor,
                  src,                          # A CSV, Parquet or JSONL file with a text column
                  out=None,                     # The file to write, in the format its extension names; CSV on standard output if None
@@ -252,6 +257,7 @@ def predict_file(predictor:Predictor,
     if procs.main: parts.join()
     return scanned.rows
 
+# %% ../nbs/19_corpus.ipynb #feebd695
 def _start(parts:Parts, record:dict, resume:bool, procs:'Processes'):
     "The main process starts or checks the parts folder; every process then fails with its error, if any."
     error = None

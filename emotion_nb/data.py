@@ -65,6 +65,7 @@ def _read_csv(path, **kwargs):
     path = data_path(path)
     with _csv_errors(path): return pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8', **kwargs)
 
+# %% ../nbs/03_data.ipynb #4705b1d7
 def csv_chunks(path, chunk_rows:int=20_000):
     """Yield `(chunk, bytes read so far)`: the CSV at `path` as DataFrames of strings of up to `chunk_rows` rows, with
     one-line errors."""
@@ -82,7 +83,6 @@ def check_texts(df:pd.DataFrame, path, column:str='text', id_column:str='id', fl
     empty = np.flatnonzero((texts.isna() | texts.astype(str).str.strip().eq('')).to_numpy())
     if len(empty): raise BadInputError(f"{path}: {_row(df, empty[0], id_column)} has an empty text ({len(empty)} empty in all)")
 
-
 # %% ../nbs/03_data.ipynb #32a748e0
 def _lower_header(df, path):
     "`df` with its column names stripped and lower-cased, refusing two that then clash."
@@ -99,6 +99,7 @@ def file_labels(path) -> list:
     "The labels a Track A file has, from its header alone, lower-cased, in file order."
     return label_columns(_lower_header(_read_csv(path, nrows=0), path))
 
+# %% ../nbs/03_data.ipynb #a85dcda2
 def _pick_labels(df, path, labels):
     "The label columns to use: `labels` (checked against the file), or all the file has."
     have = label_columns(df)
@@ -128,6 +129,7 @@ def _check_ids(df, path):
         rows = np.flatnonzero(dup)
         raise BadInputError(f"{path}: id {df['id'].iloc[rows[0]]!r} appears more than once (rows {rows[0]+1} and {rows[1]+1})")
 
+# %% ../nbs/03_data.ipynb #e558c56b
 def read_track_a(path,                    # A Track A CSV: `id,text,` then one 0/1 column per label
                  labels:list|None=None,   # The label columns to keep, in this order; default: all the file has
                  drop_empty:bool=True,    # Drop rows with none of `labels`, as the original notebook does

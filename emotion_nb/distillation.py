@@ -109,6 +109,7 @@ def _teacher_record(t:Path, valid:pd.DataFrame) -> dict:
                 fingerprint=teacher_fingerprint(t),
                 validation_macro_f1=p.evaluate(valid)['macro_f1'])
 
+# %% ../nbs/23_distillation.ipynb #1cc752df
 class Teaching:
     """What teachers add to a run: their targets for its training rows, more texts for them to label, and the loss that
     learns from both."""

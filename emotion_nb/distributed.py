@@ -10,6 +10,7 @@ import atexit, io, os
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 
 from .core import BadInputError, default_device
 from .freezing import encoder_blocks
@@ -69,75 +70,92 @@ class Processes:
         "This process's device."
         return self.accelerator.device if self.accelerator else default_device()
 
-    def shard(self, loader, equal:bool=False):
-        """`loader` over this process's share of its batches (see `ShardedBatches`); all of them for evaluation under
-        FSDP."""
-        if self.world == 1 or (self.sharded and not equal): return loader
-        return torch.utils.data.DataLoader(loader.dataset, batch_sampler=ShardedBatches(loader.batch_sampler, self.rank, self.world, equal),
-                                           collate_fn=loader.collate_fn, pin_memory=loader.pin_memory)
+# %% ../nbs/13_distributed.ipynb #8f3b5a5e
+@patch
+def shard(self:Processes, loader, equal:bool=False):
+    """`loader` over this process's share of its batches (see `ShardedBatches`); all of them for evaluation under
+    FSDP."""
+    if self.world == 1 or (self.sharded and not equal): return loader
+    return torch.utils.data.DataLoader(loader.dataset, batch_sampler=ShardedBatches(loader.batch_sampler, self.rank, self.world, equal),
+                                       collate_fn=loader.collate_fn, pin_memory=loader.pin_memory)
 
-    def shard_model(self, model):
-        """Under FSDP, shard `model` in place, each encoder layer and then the whole; call it before making the
-        optimizer."""
-        if not self.sharded: return
-        from torch.distributed.fsdp import fully_shard
-        for block in encoder_blocks(model.encoder): fully_shard(block)
-        fully_shard(model)
+@patch
+def shard_model(self:Processes, model):
+    """Under FSDP, shard `model` in place, each encoder layer and then the whole; call it before making the
+    optimizer."""
+    if not self.sharded: return
+    from torch.distributed.fsdp import fully_shard
+    for block in encoder_blocks(model.encoder): fully_shard(block)
+    fully_shard(model)
 
-    def wrap(self, model):
-        "`model` ready for training steps: itself alone or under FSDP, or in DDP over its parameters trainable now."
-        if self.world == 1 or self.sharded: return model
-        cuda = self.device.type == 'cuda'
-        return torch.nn.parallel.DistributedDataParallel(model, device_ids=[self.device.index] if cuda else None)
+@patch
+def wrap(self:Processes, model):
+    "`model` ready for training steps: itself alone or under FSDP, or in DDP over its parameters trainable now."
+    if self.world == 1 or self.sharded: return model
+    cuda = self.device.type == 'cuda'
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=[self.device.index] if cuda else None)
 
-    def sum(self, x:np.ndarray) -> np.ndarray:
-        "`x` added up over the processes (under FSDP every process already has all of it)."
-        if self.world == 1 or self.sharded: return x
-        return self.accelerator.reduce(torch.from_numpy(x).to(self.device), 'sum').cpu().numpy()
+# %% ../nbs/13_distributed.ipynb #bce95a46
+@patch
+def sum(self:Processes, x:np.ndarray) -> np.ndarray:
+    "`x` added up over the processes (under FSDP every process already has all of it)."
+    if self.world == 1 or self.sharded: return x
+    return self.accelerator.reduce(torch.from_numpy(x).to(self.device), 'sum').cpu().numpy()
 
-    def barrier(self):
-        "Wait until every process gets here."
-        if self.world > 1: self.accelerator.wait_for_everyone()
+@patch
+def barrier(self:Processes):
+    "Wait until every process gets here."
+    if self.world > 1: self.accelerator.wait_for_everyone()
 
-    def each(self, x) -> list:
-        "`x` (tensors and plain Python values) from every process, in process order."
-        if self.world == 1: return [x]
-        buf = io.BytesIO()
-        torch.save(x, buf)  # pickling tensors directly fails to unpickle here (torch 2.13)
-        out = [None] * self.world
-        torch.distributed.all_gather_object(out, buf.getvalue())
-        return [torch.load(io.BytesIO(b), weights_only=True) for b in out]
+@patch
+def each(self:Processes, x) -> list:
+    "`x` (tensors and plain Python values) from every process, in process order."
+    if self.world == 1: return [x]
+    buf = io.BytesIO()
+    torch.save(x, buf)  # pickling tensors directly fails to unpickle here (torch 2.13)
+    out = [None] * self.world
+    torch.distributed.all_gather_object(out, buf.getvalue())
+    return [torch.load(io.BytesIO(b), weights_only=True) for b in out]
 
-    def held(self, model) -> int:
-        "How many parameter values of `model` this process holds: all of them, or under FSDP its shards."
-        return sum((p.to_local() if hasattr(p, 'to_local') else p).numel() for p in model.parameters())
+# %% ../nbs/13_distributed.ipynb #7041304b
+@patch
+def gather(self:Processes, loss:float, y:np.ndarray, probs:np.ndarray) -> tuple:
+    "An epoch's training loss averaged, and its labels and probabilities joined, over the processes."
+    if self.world == 1: return loss, y, probs
+    parts = self.each((loss, torch.from_numpy(y), torch.from_numpy(probs)))
+    return float(np.mean([p[0] for p in parts])), *(np.concatenate([p[i].numpy() for p in parts]) for i in (1, 2))
 
-    def state_dict(self, model) -> dict:
-        "`model`'s weights, whole (under FSDP gathered onto every process, on the CPU)."
-        if not self.sharded: return model.state_dict()
-        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
-        return {k: v.cpu() for k, v in get_model_state_dict(model, options=StateDictOptions(full_state_dict=True)).items()}
+# %% ../nbs/13_distributed.ipynb #6290515b
+@patch
+def held(self:Processes, model) -> int:
+    "How many parameter values of `model` this process holds: all of them, or under FSDP its shards."
+    return sum((p.to_local() if hasattr(p, 'to_local') else p).numel() for p in model.parameters())
 
-    def load_state_dict(self, model, weights:dict):
-        "Put whole `weights` into `model` (under FSDP each process keeps its shard)."
-        if not self.sharded: return model.load_state_dict(weights)
-        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
-        set_model_state_dict(model, weights, options=StateDictOptions(full_state_dict=True))
+@patch
+def state_dict(self:Processes, model) -> dict:
+    "`model`'s weights, whole (under FSDP gathered onto every process, on the CPU)."
+    if not self.sharded: return model.state_dict()
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+    return {k: v.cpu() for k, v in get_model_state_dict(model, options=StateDictOptions(full_state_dict=True)).items()}
 
-    def optimizer_state(self, model, optimizer) -> dict:
-        "`optimizer`'s state, whole (under FSDP gathered, keyed by parameter name)."
-        if not self.sharded: return optimizer.state_dict()
-        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
-        return get_optimizer_state_dict(model, optimizer, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+@patch
+def load_state_dict(self:Processes, model, weights:dict):
+    "Put whole `weights` into `model` (under FSDP each process keeps its shard)."
+    if not self.sharded: return model.load_state_dict(weights)
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
+    set_model_state_dict(model, weights, options=StateDictOptions(full_state_dict=True))
 
-    def load_optimizer_state(self, model, optimizer, state:dict):
-        "Put a whole optimizer `state` back into `optimizer`."
-        if not self.sharded: return optimizer.load_state_dict(state)
-        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
-        set_optimizer_state_dict(model, optimizer, state, options=StateDictOptions(full_state_dict=True))
+# %% ../nbs/13_distributed.ipynb #ba68467a
+@patch
+def optimizer_state(self:Processes, model, optimizer) -> dict:
+    "`optimizer`'s state, whole (under FSDP gathered, keyed by parameter name)."
+    if not self.sharded: return optimizer.state_dict()
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
+    return get_optimizer_state_dict(model, optimizer, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
 
-    def gather(self, loss:float, y:np.ndarray, probs:np.ndarray) -> tuple:
-        "An epoch's training loss averaged, and its labels and probabilities joined, over the processes."
-        if self.world == 1: return loss, y, probs
-        parts = self.each((loss, torch.from_numpy(y), torch.from_numpy(probs)))
-        return float(np.mean([p[0] for p in parts])), *(np.concatenate([p[i].numpy() for p in parts]) for i in (1, 2))
+@patch
+def load_optimizer_state(self:Processes, model, optimizer, state:dict):
+    "Put a whole optimizer `state` back into `optimizer`."
+    if not self.sharded: return optimizer.load_state_dict(state)
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
+    set_optimizer_state_dict(model, optimizer, state, options=StateDictOptions(full_state_dict=True))

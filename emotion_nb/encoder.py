@@ -52,6 +52,7 @@ def resolve_model(name:str) -> tuple: # `(source, local_files_only)` to pass to 
                             f"and the hub is unreachable; {OFFLINE_HINT}")
     return name, False
 
+# %% ../nbs/06_encoder.ipynb #7ea3fe25
 def load_encoder(name:str=DEFAULT_MODEL) -> tuple: # `(encoder, tokenizer)`
     "Load a pretrained encoder and its fast tokenizer by hub name, local path or the alias `minilm`."
     source, local = resolve_model(name)

@@ -69,6 +69,7 @@ def int8_check(reference, quantized, df) -> dict:
     return dict(texts=len(df), labels_equal=round(same, 6), macro_f1_fp32=round(ref[0]['macro_f1'], 6),
                 macro_f1_int8=round(q[0]['macro_f1'], 6), macro_f1_change=round(q[0]['macro_f1'] - ref[0]['macro_f1'], 6))
 
+# %% ../nbs/20_export.ipynb #068646d7
 def export_onnx(model_dir,              # A directory written by `save_model`
                 out,                    # The ONNX directory to write; replaced if it exists
                 int8:bool=False,        # Quantize the weights to int8 (dynamic quantization)

@@ -34,6 +34,7 @@ def unfreeze_encoder(model:nn.Module):
     "Make every encoder parameter trainable."
     model.encoder.requires_grad_(True)
 
+# %% ../nbs/12_freezing.ipynb #c6f8ce84
 def n_trainable(module:nn.Module) -> int:
     "Number of trainable parameters in `module`."
     return sum(p.numel() for p in module.parameters() if p.requires_grad)

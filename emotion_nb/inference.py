@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from fastcore.basics import patch
 
 from .core import BadInputError, autocast, model_device, progress_bar, resolve_precision, width_multiple
 from .options import EVAL_BATCH_SIZE
@@ -50,6 +51,7 @@ def check_text_list(texts) -> list:
         if not isinstance(t, str) or not t.strip(): raise BadInputError(f"text {i+1} is empty or not a string: {t!r}")
     return texts
 
+# %% ../nbs/11_inference.ipynb #a26db942
 class Predictor:
     "Emotion probabilities and labels for texts, from a saved model directory."
     def __init__(self, model, tokenizer, meta:dict, batch_size:int=EVAL_BATCH_SIZE, precision:str='auto', path=None):
@@ -84,32 +86,38 @@ class Predictor:
         loader = eval_loader(ds, self.tokenizer.pad_token_id, self.batch_size, width_multiple(self.precision, model_device(self.model)))
         return predict_logits(self.model, loader, progress, self.precision, desc)
 
-    def predict_proba(self, texts, progress:bool=False) -> np.ndarray:
-        "Probability of each label for each text."
-        return sigmoid(self.logits(texts, progress))
+# %% ../nbs/11_inference.ipynb #347270a4
+@patch
+def predict_proba(self:Predictor, texts, progress:bool=False) -> np.ndarray:
+    "Probability of each label for each text."
+    return sigmoid(self.logits(texts, progress))
 
-    def predict(self, texts, thresholds=None, progress:bool=False) -> pd.DataFrame:
-        "A DataFrame with each text, its 0/1 labels and the probabilities behind them (`p_<label>`)."
-        texts = check_text_list(texts)
-        probs = self.predict_proba(texts, progress)
-        pred = binarize(probs, self.thresholds if thresholds is None else thresholds)
-        return pd.DataFrame({'text': texts, **{l: pred[:, i] for i, l in enumerate(self.labels)},
-                             **{f'p_{l}': probs[:, i] for i, l in enumerate(self.labels)}})
+@patch
+def predict(self:Predictor, texts, thresholds=None, progress:bool=False) -> pd.DataFrame:
+    "A DataFrame with each text, its 0/1 labels and the probabilities behind them (`p_<label>`)."
+    texts = check_text_list(texts)
+    probs = self.predict_proba(texts, progress)
+    pred = binarize(probs, self.thresholds if thresholds is None else thresholds)
+    return pd.DataFrame({'text': texts, **{l: pred[:, i] for i, l in enumerate(self.labels)},
+                         **{f'p_{l}': probs[:, i] for i, l in enumerate(self.labels)}})
 
-    def submission(self, ids, texts, thresholds=None, progress:bool=False) -> pd.DataFrame:
-        """The task's submission format: `id`, then each label capitalised (`Anger`...) as 0/1, one row per text, in
-        input order."""
-        ids, texts = list(ids), check_text_list(texts)
-        if len(ids) != len(texts): raise BadInputError(f"{len(ids)} ids for {len(texts)} texts")
-        pred = self.predict(texts, thresholds, progress)
-        return pd.DataFrame({'id': ids, **{l.capitalize(): pred[l].to_numpy() for l in self.labels}})
+@patch
+def submission(self:Predictor, ids, texts, thresholds=None, progress:bool=False) -> pd.DataFrame:
+    """The task's submission format: `id`, then each label capitalised (`Anger`...) as 0/1, one row per text, in
+    input order."""
+    ids, texts = list(ids), check_text_list(texts)
+    if len(ids) != len(texts): raise BadInputError(f"{len(ids)} ids for {len(texts)} texts")
+    pred = self.predict(texts, thresholds, progress)
+    return pd.DataFrame({'id': ids, **{l.capitalize(): pred[l].to_numpy() for l in self.labels}})
 
-    def evaluate(self, df:pd.DataFrame, thresholds=None, progress:bool=False, probabilities:bool=False):
-        """All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others;
-        with `probabilities`, also the probabilities behind them."""
-        missing = [l for l in self.labels if l not in df.columns]
-        if missing: raise BadInputError(f"the data has no label column {', '.join(map(repr, missing))}, which the model predicts")
-        logits = self.logits(df['text'].tolist(), progress, 'evaluate')
-        y, probs = df[self.labels].to_numpy(), sigmoid(logits)
-        m = multilabel_metrics(y, probs, self.thresholds if thresholds is None else thresholds, self.labels, loss=bce_loss(logits, y))
-        return (m, probs) if probabilities else m
+# %% ../nbs/11_inference.ipynb #d0d98c3b
+@patch
+def evaluate(self:Predictor, df:pd.DataFrame, thresholds=None, progress:bool=False, probabilities:bool=False):
+    """All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others;
+    with `probabilities`, also the probabilities behind them."""
+    missing = [l for l in self.labels if l not in df.columns]
+    if missing: raise BadInputError(f"the data has no label column {', '.join(map(repr, missing))}, which the model predicts")
+    logits = self.logits(df['text'].tolist(), progress, 'evaluate')
+    y, probs = df[self.labels].to_numpy(), sigmoid(logits)
+    m = multilabel_metrics(y, probs, self.thresholds if thresholds is None else thresholds, self.labels, loss=bce_loss(logits, y))
+    return (m, probs) if probabilities else m

@@ -18,6 +18,7 @@ import seaborn as sns
 import torch
 from captum.attr._utils.approximation_methods import approximation_parameters
 from sklearn.metrics import average_precision_score, precision_recall_curve
+from fastcore.basics import patch
 
 from .options import STEPS
 from .core import BadInputError, atomic_dir, model_device, progress_bar
@@ -75,41 +76,43 @@ class Explainer:
     @torch.no_grad()
     def _probabilities(self, ids, mask) -> np.ndarray: return torch.sigmoid(self.model(ids, mask)[0]).cpu().numpy()
 
-    def attribute(self, ids, mask, baseline, targets:list, steps:int) -> tuple:
-        """Integrated gradients of each of `targets` (label positions) at `steps` points, as Captum's
-        `LayerIntegratedGradients` computes them, one forward pass shared by all targets: per-token attributions (one
-        row per target) and convergence deltas."""
-        sizes, alphas = (torch.tensor(f(steps), dtype=torch.float32, device=ids.device) for f in approximation_parameters('gausslegendre'))
-        with torch.no_grad():
-            x, x0 = self.embeddings(ids), self.embeddings(baseline)
-            # the logits at both ends of the path
-            ends = self.model(torch.cat([baseline, ids]), mask.repeat(2, 1))[:, targets]
-        path = (x0 + alphas[:, None, None] * (x - x0)).requires_grad_(True)
-        # the path stands in for the token embeddings
-        hook = self.embeddings.register_forward_hook(lambda module, inputs, output: path)
-        try: logits = self.model(ids.expand(steps, -1), mask.expand(steps, -1))
-        finally: hook.remove()
-        grads = torch.stack([torch.autograd.grad(logits[:, t].sum(), path, retain_graph=True)[0] for t in targets])
-        attr = torch.einsum('s,nsth->nth', sizes, grads) * (x - x0)
-        return attr.sum(-1).detach().cpu().numpy(), (attr.sum((1, 2)) - (ends[1] - ends[0])).detach().cpu().numpy()
+# %% ../nbs/22_insight.ipynb #2f28540f
+@patch
+def attribute(self:Explainer, ids, mask, baseline, targets:list, steps:int) -> tuple:
+    """Integrated gradients of each of `targets` (label positions) at `steps` points, as Captum's
+    `LayerIntegratedGradients` computes them, one forward pass shared by all targets: per-token attributions (one
+    row per target) and convergence deltas."""
+    sizes, alphas = (torch.tensor(f(steps), dtype=torch.float32, device=ids.device) for f in approximation_parameters('gausslegendre'))
+    with torch.no_grad():
+        x, x0 = self.embeddings(ids), self.embeddings(baseline)
+        # the logits at both ends of the path
+        ends = self.model(torch.cat([baseline, ids]), mask.repeat(2, 1))[:, targets]
+    path = (x0 + alphas[:, None, None] * (x - x0)).requires_grad_(True)
+    # the path stands in for the token embeddings
+    hook = self.embeddings.register_forward_hook(lambda module, inputs, output: path)
+    try: logits = self.model(ids.expand(steps, -1), mask.expand(steps, -1))
+    finally: hook.remove()
+    grads = torch.stack([torch.autograd.grad(logits[:, t].sum(), path, retain_graph=True)[0] for t in targets])
+    attr = torch.einsum('s,nsth->nth', sizes, grads) * (x - x0)
+    return attr.sum(-1).detach().cpu().numpy(), (attr.sum((1, 2)) - (ends[1] - ends[0])).detach().cpu().numpy()
 
-    def __call__(self, text:str, labels:list) -> dict:
-        """`text`, and for each of `labels` its probability, 0/1 decision, convergence delta and `[word, attribution]`
-        pairs."""
-        p = self.predictor
-        enc, ids, mask, baseline = self.encode(text)
-        targets = [p.labels.index(l) for l in labels]
-        per_token, delta = self.attribute(ids, mask, baseline, targets, self.steps)
-        steps = self.steps
-        while (redo := np.flatnonzero(np.abs(delta) >= self.tolerance)).size and steps < self.max_steps:
-            steps *= 2  # only the labels whose path sum is still off
-            per_token[redo], delta[redo] = self.attribute(ids, mask, baseline, [targets[i] for i in redo], steps)
-        probs, spans = self._probabilities(ids, mask), word_spans(enc.word_ids(), enc['offset_mapping'][0].tolist())
-        return dict(text=text, labels={l: dict(probability=float(probs[t]), predicted=int(probs[t] >= p.thresholds[t]),
-                                               delta=float(delta[k]),
-                                               words=[[text[s:e], float(per_token[k, pos].sum())] for s, e, pos in spans])
-                                       for k, (l, t) in enumerate(zip(labels, targets))})
-
+@patch
+def __call__(self:Explainer, text:str, labels:list) -> dict:
+    """`text`, and for each of `labels` its probability, 0/1 decision, convergence delta and `[word, attribution]`
+    pairs."""
+    p = self.predictor
+    enc, ids, mask, baseline = self.encode(text)
+    targets = [p.labels.index(l) for l in labels]
+    per_token, delta = self.attribute(ids, mask, baseline, targets, self.steps)
+    steps = self.steps
+    while (redo := np.flatnonzero(np.abs(delta) >= self.tolerance)).size and steps < self.max_steps:
+        steps *= 2  # only the labels whose path sum is still off
+        per_token[redo], delta[redo] = self.attribute(ids, mask, baseline, [targets[i] for i in redo], steps)
+    probs, spans = self._probabilities(ids, mask), word_spans(enc.word_ids(), enc['offset_mapping'][0].tolist())
+    return dict(text=text, labels={l: dict(probability=float(probs[t]), predicted=int(probs[t] >= p.thresholds[t]),
+                                           delta=float(delta[k]),
+                                           words=[[text[s:e], float(per_token[k, pos].sum())] for s, e, pos in spans])
+                                   for k, (l, t) in enumerate(zip(labels, targets))})
 
 # %% ../nbs/22_insight.ipynb #79f49e27
 def shown_labels(exp:dict, asked=None) -> list:
@@ -129,6 +132,7 @@ def _shade(attribution:float, scale:float) -> str:
     "`_tint` as CSS."
     return "rgba({}, {}, {}, {:.2f})".format(*_tint(attribution, scale))
 
+# %% ../nbs/22_insight.ipynb #50b3a7dd
 def shaded_text(words:list) -> str:
     """HTML of `[word, attribution]` pairs, each word shaded by its attribution (scaled to the largest), its value in a
     tooltip."""
@@ -149,6 +153,7 @@ class Explanations(list):
     def __init__(self, items=(), asked=None): super().__init__(items); self.asked = asked
     def _repr_html_(self): return ''.join(explanation_html(e, self.asked) for e in self)
 
+# %% ../nbs/22_insight.ipynb #69c983ef
 def explanations_page(exps:list, asked=None, title:str='emotion_nb: word attributions') -> str:
     "A self-contained HTML page of explanations: every shaded text, with a legend."
     legend = ("<p>Each word is shaded by its attribution to the label on its left (integrated gradients): "
@@ -245,6 +250,7 @@ def plot_pr(y:np.ndarray, probs:np.ndarray, labels:list, thresholds, path=None) 
     fig.tight_layout()
     return save_figure(fig, path)
 
+# %% ../nbs/22_insight.ipynb #926ef897
 def plot_reliability(y:np.ndarray, probs:np.ndarray, labels:list, bins:int=10, path=None) -> plt.Figure:
     """Each label's reliability diagram: in equal probability bins, the share of texts that carry the label against the
     mean probability (the dot's area: how many texts); the diagonal is perfect calibration."""
@@ -279,6 +285,7 @@ def plot_cooccurrence(y:np.ndarray, pred:np.ndarray, labels:list, path=None) -> 
 
 MISTAKE_COLUMNS = ['id', 'text', 'label', 'probability', 'threshold', 'gold', 'predicted']
 
+# %% ../nbs/22_insight.ipynb #6cf5de9c
 def mistakes(df:pd.DataFrame, probs:np.ndarray, thresholds, labels:list, k:int=10) -> pd.DataFrame:
     """Per label, the `k` most confident false positives (highest probability) and false negatives (lowest), in
     `MISTAKE_COLUMNS`."""

@@ -70,11 +70,15 @@ def option_flag(f:Field) -> str:
     return f.metadata['flag'] or '--' + f.name.replace('_', '-')
 
 def _at_least(n): return lambda v: v >= n
+
+# %% ../nbs/01_options.ipynb #09000b06
 def _comma_list(s:str) -> list: return [l.strip() for l in s.split(',')]
+
 def _tune_or_number(s:str):
     try: return s if s == 'tune' else float(s)
     except ValueError: raise ArgumentTypeError(f"{s!r} is neither 'tune' nor a number") from None
 
+# %% ../nbs/01_options.ipynb #b98fdfe4
 @dataclass
 class TrainOptions:
     """Everything that decides how a model is trained, each setting with its help, check and flag; `recipe_options` gives

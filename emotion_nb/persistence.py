@@ -42,6 +42,7 @@ def weights_file(path) -> Path:
     "The file that holds the weights of the model directory `path`, of either kind: `model.safetensors` or `model.onnx`."
     return Path(path)/(ONNX_FILE if is_onnx_dir(path) else WEIGHTS_FILE)
 
+# %% ../nbs/08_persistence.ipynb #aee9d435
 def model_labels(path) -> list:
     """The labels a model directory of either kind (checked by `check_model_dir`) predicts, in order, read from its
     settings alone."""
@@ -84,6 +85,7 @@ def save_model(path,                        # Directory to write; replaced if it
         if card: (tmp/'README.md').write_text(card)
     return Path(path)
 
+# %% ../nbs/08_persistence.ipynb #45d8ba6c
 def _load(path) -> tuple:
     "`(model, tokenizer, meta)` from a directory written by `save_model`."
     from transformers import AutoTokenizer

@@ -82,6 +82,7 @@ def _taught(record:dict) -> list:
             f"{d['rows']['labelled']} training rows, {d['rows']['augmented']} augmented copies of them and "
             f"{d['rows']['unlabeled']} texts with no labels.", '']
 
+# %% ../nbs/18_run.ipynb #b8dc0e53
 def model_card(record:dict) -> str:
     "A Hugging Face model card (README.md) for the model of the finished run `record`."
     cfg, data, labels = record['options'], record['data'], record['labels']
@@ -141,6 +142,7 @@ def saved_options(cfg:TrainOptions, record:dict) -> dict:
     `Predictor` of it predicts at)."""
     return cfg.to_dict() | dict(precision=record['environment']['precision'])
 
+# %% ../nbs/18_run.ipynb #547ec96f
 def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainOptions, labels:list, record:dict) -> dict:
     """Calibrate the kept model on validation (unless `cfg.calibrate` is off), score it on validation and test, then
     write its directory, plots and the final `metrics.json`."""

@@ -86,6 +86,7 @@ def answers(predictor:Predictor, texts:list) -> list:
     return [{'labels': [l for l, p, t in zip(predictor.labels, row, predictor.thresholds) if p >= t],
              'probabilities': {l: round(float(p), 6) for l, p in zip(predictor.labels, row)}} for row in probs]
 
+# %% ../nbs/21_service.ipynb #d74c2095
 class EmotionAPI(ls.LitAPI):
     "The LitServe API of a model or ONNX directory: `POST /predict` with `{\"texts\": [...]}`."
     def __init__(self, model_dir, max_batch_size:int=32, batch_timeout:float=0.01):

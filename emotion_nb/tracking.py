@@ -56,6 +56,7 @@ def start_tracker(name:str, out:Path):
     tracker.start()
     return tracker
 
+# %% ../nbs/15_tracking.ipynb #1ed140c7
 class Trackers(Callback):
     """Log a run to each tracker in `report_to`: the config before the first epoch, every epoch, then (`final`) the
     thresholds and final metrics; on the main process only."""

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch.optim import AdamW
 from transformers import get_linear_schedule_with_warmup
+from fastcore.basics import patch
 
 from .options import TrainOptions
 from .core import BadInputError, autocast, default_device, model_device, progress_bar, say, width_multiple
@@ -187,6 +188,7 @@ class Recorder(Callback):
                 f"train loss {rec['train_loss']:.4f} acc {rec['train_acc']:.4f} F1 {rec['train_f1']:.4f} | "
                 f"val loss {rec['val_loss']:.4f} acc {rec['val_acc']:.4f} F1 {rec['val_f1']:.4f} | {rec['seconds']:.0f}s")
 
+# %% ../nbs/14_training.ipynb #4b3d4118
 class EarlyStopping(Callback):
     "Stop when validation loss (or macro-F1, `stop_on='f1'`) has not improved for `patience` epochs."
     order = -10
@@ -224,6 +226,7 @@ class RDrop(Callback):
         again = run.forward()
         run.loss = (run.loss + run.bce(again, run.y)) / 2 + self.weight * symmetric_kl(run.logits, again)
 
+# %% ../nbs/14_training.ipynb #73da1390
 class Resume(Callback):
     """Before the first epoch, carry on from `state`: a `Fit.checkpoint`, with the best weights so far under
     `best_model`."""
@@ -260,62 +263,71 @@ class Fit:
         "The logits of `run.inputs`, at the run's precision."
         with autocast(self.device, self.cfg.precision): return self.stepper(*self.inputs).float()
 
-    def one_batch(self, batch:dict):
-        "Forward, loss, backward and step on one batch, raising the events between."
-        self.batch, self.inputs = batch, to_device(batch, self.device)
-        self.y = batch['labels'].to(self.device, non_blocking=self.device.type == 'cuda')
-        self('before_batch')
-        self.logits = self.forward(); self('after_pred')
-        self.loss = self.bce(self.logits, self.y); self('after_loss')
-        self.optimizer.zero_grad(set_to_none=True)
-        self('before_backward'); self.loss.backward(); self('after_backward')
-        self('before_step'); self.optimizer.step(); self.scheduler.step(); self('after_step')
-        self('after_batch')
+# %% ../nbs/14_training.ipynb #104e355f
+@patch
+def one_batch(self:Fit, batch:dict):
+    "Forward, loss, backward and step on one batch, raising the events between."
+    self.batch, self.inputs = batch, to_device(batch, self.device)
+    self.y = batch['labels'].to(self.device, non_blocking=self.device.type == 'cuda')
+    self('before_batch')
+    self.logits = self.forward(); self('after_pred')
+    self.loss = self.bce(self.logits, self.y); self('after_loss')
+    self.optimizer.zero_grad(set_to_none=True)
+    self('before_backward'); self.loss.backward(); self('after_backward')
+    self('before_step'); self.optimizer.step(); self.scheduler.step(); self('after_step')
+    self('after_batch')
 
-    def one_epoch(self, epoch:int):
-        "Train epoch `epoch` (0-based) at its freezing stage, then validate it."
-        self.epoch, stage = epoch, stage_at(self.cfg.unfreeze, epoch)
-        if stage != self.stage: apply_stage(self.model, stage); self.stepper, self.stage = self.procs.wrap(self.model), stage
-        if hasattr(self.train_dl.batch_sampler, 'set_epoch'): self.train_dl.batch_sampler.set_epoch(epoch)
-        self.stepper.train()
-        self.device = next(self.stepper.parameters()).device
-        self('before_epoch')
-        for batch in progress_bar(self.train_dl, self.progress, desc='train', leave=False): self.one_batch(batch)
-        self('before_validate')
-        self.val_loss, self.val_acc, self.val_f1, self.val_probs = validate(self.model, self.valid_dl, self.procs, self.cfg.precision)
-        self.weights = self.procs.state_dict(self.model)
-        self('after_validate')
-        self('after_epoch')
+@patch
+def one_epoch(self:Fit, epoch:int):
+    "Train epoch `epoch` (0-based) at its freezing stage, then validate it."
+    self.epoch, stage = epoch, stage_at(self.cfg.unfreeze, epoch)
+    if stage != self.stage: apply_stage(self.model, stage); self.stepper, self.stage = self.procs.wrap(self.model), stage
+    if hasattr(self.train_dl.batch_sampler, 'set_epoch'): self.train_dl.batch_sampler.set_epoch(epoch)
+    self.stepper.train()
+    self.device = next(self.stepper.parameters()).device
+    self('before_epoch')
+    for batch in progress_bar(self.train_dl, self.progress, desc='train', leave=False): self.one_batch(batch)
+    self('before_validate')
+    self.val_loss, self.val_acc, self.val_f1, self.val_probs = validate(self.model, self.valid_dl, self.procs, self.cfg.precision)
+    self.weights = self.procs.state_dict(self.model)
+    self('after_validate')
+    self('after_epoch')
 
-    def checkpoint(self) -> dict:
-        """Everything `restore` needs to carry on after the epoch just judged; under several processes every one must
-        call it."""
-        state = dict(model=self.weights, optimizer=self.procs.optimizer_state(self.model, self.optimizer),
-                     scheduler=self.scheduler.state_dict(), history=asdict(self.hist), rng=self.procs.each(rng_state(self.train_dl)))
-        return state | {k: v for cb in self.cbs for k, v in cb.state().items()}
+# %% ../nbs/14_training.ipynb #21685f3b
+@patch
+def checkpoint(self:Fit) -> dict:
+    """Everything `restore` needs to carry on after the epoch just judged; under several processes every one must
+    call it."""
+    state = dict(model=self.weights, optimizer=self.procs.optimizer_state(self.model, self.optimizer),
+                 scheduler=self.scheduler.state_dict(), history=asdict(self.hist), rng=self.procs.each(rng_state(self.train_dl)))
+    return state | {k: v for cb in self.cbs for k, v in cb.state().items()}
 
-    def restore(self, state:dict):
-        "Carry on from `state`: a `checkpoint`, with the best weights so far under `best_model`."
-        self.hist = History(**state['history'])
-        for cb in self.cbs: cb.restore(state)
-        # trainable as when the optimizer state was saved
-        apply_stage(self.model, stage_at(self.cfg.unfreeze, len(self.hist.epochs) - 1))
-        self.procs.load_state_dict(self.model, state['model'])
-        self.procs.load_optimizer_state(self.model, self.optimizer, state['optimizer'])
-        self.scheduler.load_state_dict(state['scheduler'])
-        set_rng_state(state['rng'][self.procs.rank % len(state['rng'])], self.train_dl)
+@patch
+def restore(self:Fit, state:dict):
+    "Carry on from `state`: a `checkpoint`, with the best weights so far under `best_model`."
+    self.hist = History(**state['history'])
+    for cb in self.cbs: cb.restore(state)
+    # trainable as when the optimizer state was saved
+    apply_stage(self.model, stage_at(self.cfg.unfreeze, len(self.hist.epochs) - 1))
+    self.procs.load_state_dict(self.model, state['model'])
+    self.procs.load_optimizer_state(self.model, self.optimizer, state['optimizer'])
+    self.scheduler.load_state_dict(state['scheduler'])
+    set_rng_state(state['rng'][self.procs.rank % len(state['rng'])], self.train_dl)
 
-    def run(self) -> History:
-        "Train epoch after epoch until the last or an early stop; the `History`."
-        self('before_fit')
-        done = len(self.hist.epochs)
-        for epoch in progress_bar(range(done, done if self.hist.stopped_early else self.cfg.epochs), self.progress, desc='epochs',
-                                  initial=done, total=self.cfg.epochs):
-            self.one_epoch(epoch)
-            if self.hist.stopped_early: break
-        self('after_fit')
-        return self.hist
+# %% ../nbs/14_training.ipynb #fe34639c
+@patch
+def run(self:Fit) -> History:
+    "Train epoch after epoch until the last or an early stop; the `History`."
+    self('before_fit')
+    done = len(self.hist.epochs)
+    for epoch in progress_bar(range(done, done if self.hist.stopped_early else self.cfg.epochs), self.progress, desc='epochs',
+                              initial=done, total=self.cfg.epochs):
+        self.one_epoch(epoch)
+        if self.hist.stopped_early: break
+    self('after_fit')
+    return self.hist
 
+# %% ../nbs/14_training.ipynb #ccfbcf35
 def fit(model, train_dl, valid_dl, cfg:TrainOptions, progress:bool=True, cbs=(), resume:dict|None=None,
         processes:Processes|None=None) -> History:
     """Train `model` as `cfg` says (continuing from `resume` if given, calling `cbs`), keep its best weights by

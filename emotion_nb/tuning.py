@@ -179,6 +179,7 @@ def base_values(base:TrainOptions, space:dict) -> dict|None:
     inside = all(v in rest[0] if kind == 'choice' else rest[0] <= v <= rest[1] for v, (kind, *rest) in zip(values.values(), space.values()))
     return values if inside else None
 
+# %% ../nbs/24_tuning.ipynb #31b7df01
 def tune(data,                 # Labelled training rows: a file or a dataset name
          trials:int,           # How many trials the study should hold, counting those of other processes and earlier runs
          study:str='emotion_nb', # The study's name

@@ -34,6 +34,7 @@ from fastcore.docments import MarkdownRenderer
 
 from emotion_nb.core import atomic_write
 from execnb.nbio import nb2str
+from fastcore.basics import patch
 
 # %% ../nbs/notebooks.ipynb #c754501b
 def project():
@@ -210,39 +211,42 @@ class JupyterLab:
 
     def get(self, path:str): return json.loads(self.request('GET', path)[1])
 
-    def run(self, name:str, flags=()) -> int:
-        """Open notebook `name` (relative to `root`) in a new kernel through the server, run the cells `nbdev_test`
-        runs, close it; the number run."""
-        import websocket
-        session = json.loads(self.request('POST', '/api/sessions', {'path': name, 'type': 'notebook', 'name': name,
-                                                                    'kernel': {'name': 'python3'}})[1])
-        url = f"ws://127.0.0.1:{self.port}/api/kernels/{session['kernel']['id']}/channels?session_id={session['id']}"
-        ws = websocket.create_connection(url,
-                                         header=[f'Authorization: token {self.token}'], timeout=self.timeout)
-        try:
-            cells = [c for c in nbformat.read(self.root/name, as_version=4).cells if c.cell_type == 'code' and not skipped(c, flags)]
-            for i, cell in enumerate(cells): self._execute(ws, cell.source, session['id'], f"{name}, code cell {i+1}")
-            return len(cells)
-        finally:
-            ws.close()
-            self.request('DELETE', f"/api/sessions/{session['id']}")
-
-    def _execute(self, ws, code:str, session:str, where:str):
-        msg = execute_request(code, session)
-        ws.send(json.dumps(msg))
-        while True:
-            reply = json.loads(ws.recv())
-            if reply.get('parent_header', {}).get('msg_id') != msg['header']['msg_id'] or reply['msg_type'] != 'execute_reply': continue
-            if reply['content']['status'] != 'ok':
-                raise RuntimeError(f"{where}: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
-            return
-
     def __exit__(self, *exc):
         try: self.request('POST', '/api/shutdown')
         except OSError: pass
         try: self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired: self.proc.kill()
         self.log.close()
+
+# %% ../nbs/notebooks.ipynb #a89fe24a
+@patch
+def run(self:JupyterLab, name:str, flags=()) -> int:
+    """Open notebook `name` (relative to `root`) in a new kernel through the server, run the cells `nbdev_test`
+    runs, close it; the number run."""
+    import websocket
+    session = json.loads(self.request('POST', '/api/sessions', {'path': name, 'type': 'notebook', 'name': name,
+                                                                'kernel': {'name': 'python3'}})[1])
+    url = f"ws://127.0.0.1:{self.port}/api/kernels/{session['kernel']['id']}/channels?session_id={session['id']}"
+    ws = websocket.create_connection(url,
+                                     header=[f'Authorization: token {self.token}'], timeout=self.timeout)
+    try:
+        cells = [c for c in nbformat.read(self.root/name, as_version=4).cells if c.cell_type == 'code' and not skipped(c, flags)]
+        for i, cell in enumerate(cells): self._execute(ws, cell.source, session['id'], f"{name}, code cell {i+1}")
+        return len(cells)
+    finally:
+        ws.close()
+        self.request('DELETE', f"/api/sessions/{session['id']}")
+
+@patch
+def _execute(self:JupyterLab, ws, code:str, session:str, where:str):
+    msg = execute_request(code, session)
+    ws.send(json.dumps(msg))
+    while True:
+        reply = json.loads(ws.recv())
+        if reply.get('parent_header', {}).get('msg_id') != msg['header']['msg_id'] or reply['msg_type'] != 'execute_reply': continue
+        if reply['content']['status'] != 'ok':
+            raise RuntimeError(f"{where}: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+        return
 
 # %% ../nbs/notebooks.ipynb #b4dbdc7c
 class DocRenderer(BasicMarkdownRenderer):

@@ -71,6 +71,7 @@ def output_markdown(cell) -> str:
         elif 'data' in o: parts.append(o.data.get('text/markdown', o.data.get('text/plain', '')))
     return '\n\n'.join(parts)
 
+# %% ../nbs/site.ipynb #d4300985
 def apply_quarto_options(nb) -> None:
     """Apply Quarto's cell options to a processed notebook, in place (`fig-alt` goes to its figures' metadata), and
     remove pandoc attributes from its Markdown."""
@@ -143,21 +144,29 @@ SHOW_DOC = re.compile(r'^show_doc\(([\w.]+)', re.M)
 SHOW_METHODS = re.compile(r'^show_methods\((\w+)\)', re.M)
 
 def methods(cls) -> list:
-    "The public methods of `cls` defined on it, in the order it defines them."
-    return [k for k, v in vars(cls).items() if not k.startswith('_') and (inspect.isfunction(v) or isinstance(v, (classmethod, staticmethod)))]
+    "The public methods and properties of `cls` defined on it, in the order it defines them."
+    kinds = (classmethod, staticmethod, property)
+    return [k for k, v in vars(cls).items() if not k.startswith('_') and (inspect.isfunction(v) or isinstance(v, kinds))]
+
+def _row(cls, name:str) -> str:
+    v = vars(cls)[name]
+    if isinstance(v, property): return f"| `{name}` (property) | {inspect.getdoc(v.fget) or ''} |"
+    return f"| `{name}{inspect.signature(getattr(cls, name))}` | {inspect.getdoc(getattr(cls, name)) or ''} |"
 
 def show_methods(cls) -> 'Markdown':
     "One table of `cls`'s public methods, each with its signature and docstring: `show_doc` for a class of many hooks."
     from IPython.display import Markdown
-    rows = [f"| `{k}{inspect.signature(getattr(cls, k))}` | {inspect.getdoc(getattr(cls, k)) or ''} |" for k in methods(cls)]
-    return Markdown('\n'.join([f'| `{cls.__name__}` method | what it does |', '|---|---|', *rows]))
+    doc = lambda row: row.replace('\n', ' ')  # a docstring of several lines stays in its cell
+    return Markdown('\n'.join([f'| `{cls.__name__}` method | what it does |', '|---|---|', *(doc(_row(cls, k)) for k in methods(cls))]))
 
+# %% ../nbs/site.ipynb #286cb8c8
 def documented(nbs_path) -> set:
     """The names that the notebooks in `nbs_path` pass to `show_doc`, and `Class.*` for each class they pass to
     `show_methods`."""
     cells = [c.source for p in Path(nbs_path).glob('*.ipynb') for c in nbformat.read(p, as_version=4).cells if c.cell_type == 'code']
     return {m for s in cells for m in SHOW_DOC.findall(s)} | {f'{m}.*' for s in cells for m in SHOW_METHODS.findall(s)}
 
+# %% ../nbs/site.ipynb #6cb0ad02
 def public_names(module) -> list:
     """The functions and classes of `module.__all__` defined there, and their public methods and properties, as
     `show_doc` names them; a method that overrides its base class's (a `Callback` event) has the base's entry."""
@@ -204,6 +213,7 @@ def mkdocs_config(nav:list) -> dict:
                                      'pymdownx.highlight', 'pymdownx.superfences'],
                 validation=dict(omitted_files='warn', absolute_links='info', unrecognized_links='warn', anchors='warn'))
 
+# %% ../nbs/site.ipynb #89297585
 def write_pages(proc:Path, docs:Path) -> list:
     """Write the page and figures of every sidebar notebook processed in `proc` to `docs`, and the pictures in
     `nbs/images/`; the MkDocs `nav`."""
@@ -305,6 +315,7 @@ def _search(page, word:str, timeout:float=90) -> list:
         return page.eval_on_selector_all('.md-search-result__item', 'els => els.map(e => e.innerText)')
     return []
 
+# %% ../nbs/site.ipynb #3f17cd11
 def browse_site(site, screenshots, words=('fit', 'Predictor'), plots_page:str='plots.html') -> dict:
     "Serve `site` on 127.0.0.1, visit every page in headless Chromium, and report what a reader would run into."
     from playwright.sync_api import sync_playwright

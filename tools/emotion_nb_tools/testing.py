@@ -129,6 +129,7 @@ def launch_cmd(*args, out, mode=('--multi_gpu',)) -> tuple:
            '--dynamo_backend', 'no', '--main_process_port', 29500 + os.getpid() % 1000, bin/'emotion-nb', *args, '--out', out]
     return list(map(str, cmd)), env
 
+# %% ../nbs/testing.ipynb #997b6221
 def launch_two(*args, out, mode=('--multi_gpu',)) -> tuple:
     """Run `emotion-nb` as two CPU processes under `accelerate launch` (see `launch_cmd`); the exit code and standard
     error."""
@@ -163,6 +164,7 @@ def stop_after(cmd:list, out, epochs:int=2, sig=signal.SIGKILL, wait:float=0.0, 
         code = p.wait(); err.seek(0)
         return code, err.read()
 
+# %% ../nbs/testing.ipynb #d3057c36
 def test_resumed(resumed:dict, whole:dict, keys=('best_epoch', 'validation', 'test')):
     "Test that the resumed run `resumed` (a `metrics.json`) ended where the run never stopped, `whole`, did."
     test_eq(without_time(resumed['history']), without_time(whole['history']))

@@ -11,7 +11,7 @@ from transformers import PretrainedConfig
 # %% ../nbs/04_configuration_emotion_nb.ipynb #9b5fcbb7
 class EmotionNBConfig(PretrainedConfig):
     """The config of an emotion_nb model: the encoder's own config, pooling, dropout, `max_len`, thresholds and the
-    training config."""
+    training options."""
     model_type = 'emotion_nb'
     def __init__(self, encoder:dict|None=None, pooling:str='mean', dropout:float=0.3, max_len:int=128,
                  thresholds:dict|None=None, train_options:dict|None=None, emotion_nb_version:str|None=None, **kwargs):

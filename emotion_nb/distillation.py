@@ -160,14 +160,14 @@ class Teaching:
 def distill(data,                    # A Track A CSV or a dataset name, as for `train`
             out,                     # The run's folder: model/, metrics.json, plots/ and teachers/
             teachers,                # One or more model or ONNX directories this package wrote, with the labels of `data`
-            config:TrainOptions|str='default', # A `TrainOptions`, or the name of a recipe
+            recipe='default',        # A recipe's name, a JSON file of options, or a `TrainOptions`, as for `train`
             valid=None, test=None,   # Files instead of the internal validation and test splits, as for `train`
             unlabeled=None,          # Texts with no labels for the teachers to label (never the test texts of a benchmark)
             text_column:str='text',  # `unlabeled`'s column of texts
             progress:bool=True, resume:bool=False, cbs=(), report_to=(), overwrite:bool=False,
-            **options,               # `TrainOptions` settings that change `config`: `alpha`, `temperature`, `augment`...
+            **options,               # `TrainOptions` settings that change `recipe`'s: `alpha`, `temperature`, `augment`...
            ) -> dict|None:           # The final `metrics.json`, with the teachers under `distill`
     "Train a student on `data` from `teachers` as well as its labels, as `train` trains, and write it, its metrics and plots to `out`."
-    cfg = recipe_options(config, **options) if isinstance(config, str) else TrainOptions.from_dict({**config.to_dict(), **options})
+    cfg = recipe_options(recipe, **options)
     return train_run(data, out, cfg, progress, resume, valid, test, cbs, report_to, overwrite,
                      Teaching(teachers, out, unlabeled, text_column, progress))

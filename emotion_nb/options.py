@@ -39,7 +39,7 @@ def check_schedule(schedule:dict) -> dict:
 MINILM_NAME = 'sentence-transformers/all-MiniLM-L6-v2'  # the hub's name of the encoder `minilm` loads from PyPI (06_encoder)
 
 def encoder_name(model:str) -> str:
-    """The encoder `model` (a config's `model`) names, fit to show others: `minilm` by its hub name, a local folder by
+    """The encoder `model` (`TrainOptions.model`) names, fit to show others: `minilm` by its hub name, a local folder by
     its own name."""
     if model == 'minilm': return MINILM_NAME
     return Path(model).name if model.startswith(('/', '.', '~')) or Path(model).exists() else model
@@ -149,7 +149,7 @@ class TrainOptions:
 
     @classmethod
     def from_dict(cls, d:dict):
-        "A config from `to_dict`'s output (as read back from JSON)."
+        "Options from `to_dict`'s output (as read back from JSON)."
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown: raise BadInputError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
         return cls(**d)

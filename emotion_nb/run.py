@@ -127,7 +127,7 @@ def _new_record(cfg:TrainOptions, procs:Processes, data, frames:dict, labels:lis
     "The `metrics.json` of a run that has just started."
     rows_used = sum(len(f) for part, f in frames.items() if part not in given)
     files = {part: dict(path=str(p), sha256=file_sha256(data_path(p))) for part, p in given.items()}
-    return dict(status='training', config=cfg.to_dict(), labels=labels,
+    return dict(status='training', options=cfg.to_dict(), labels=labels,
                 environment=_environment(procs) | dict(precision=resolve_precision(cfg.precision, procs.device)),
                 data=dict(path=str(data), sha256=file_sha256(data_path(data)), rows_used=rows_used,
                           **{f'{k}_rows': len(v) for k, v in frames.items()}, **files))
@@ -138,7 +138,7 @@ def _scores(model, loaders:dict, precision:str) -> dict:
             for split in ('valid', 'test')}
 
 def saved_options(cfg:TrainOptions, record:dict) -> dict:
-    """The training config a run's model directory holds: `cfg`, with the precision it was trained and scored at (what a
+    """The training options a run's model directory holds: `cfg`, with the precision it was trained and scored at (what a
     `Predictor` of it predicts at)."""
     return cfg.to_dict() | dict(precision=record['environment']['precision'])
 
@@ -276,7 +276,7 @@ def frame_file(df:pd.DataFrame, out, resume:bool=False, overwrite:bool=False) ->
 
 def train(data,                      # A Track A CSV, a dataset name such as 'semeval:eng', or a DataFrame of id, text and 0/1 labels
           out,                       # The run's directory: model/, metrics.json and plots/
-          config:TrainOptions|str='default', # A `TrainOptions`, or the name of a recipe ('default', 'original')
+          recipe='default',           # A recipe's name ('default', 'original'), a JSON file of options, or a `TrainOptions`
           valid=None,                # A validation file or dataset name instead of the internal split
           test=None,                 # A test file or dataset name instead of the internal split
           progress:bool=True,        # Progress bars
@@ -284,9 +284,9 @@ def train(data,                      # A Track A CSV, a dataset name such as 'se
           cbs=(),                    # More `Callback`s for `fit` (see `14_training`)
           report_to=(),              # Trackers to log to: 'tensorboard', 'mlflow' (see `15_tracking`)
           overwrite:bool=False,      # Replace a finished run in `out`, which is refused otherwise
-          **options,                 # `TrainOptions` settings that change `config`
+          **options,                 # `TrainOptions` settings that change `recipe`'s
          ) -> dict|None:             # The final `metrics.json`, or None in a helper process of a multi-process run
     "Fine-tune a model on `data` and write it, its metrics and plots to `out`."
-    cfg = recipe_options(config, **options) if isinstance(config, str) else TrainOptions.from_dict({**config.to_dict(), **options})
+    cfg = recipe_options(recipe, **options)
     if isinstance(data, pd.DataFrame): data = frame_file(data, out, resume, overwrite)
     return train_run(data, out, cfg, progress, resume, valid, test, cbs, report_to, overwrite)

@@ -153,7 +153,7 @@ def can_rank_options(trials:list) -> bool:
     return len({tuple(sorted(t.params.items())) for t in done}) > 1 and len({t.value for t in done}) > 1
 
 def write_results(study, base:TrainOptions, out:Path) -> dict:
-    "Write the best config, the trials table and the plots of `study` to `out`; a summary of the best trial."
+    "Write the best options, the trials table and the plots of `study` to `out`; a summary of the best trial."
     import matplotlib.pyplot as plt
     import optuna
     from optuna.visualization import matplotlib as ovm
@@ -186,7 +186,7 @@ def tune(data,                 # Labelled training rows: a file or a dataset nam
          storage=None,         # A database URL, or a journal file (default OUT/journal.log)
          seeds:int=3,          # Runs per trial, seeds base.seed, base.seed + 1, ...
          out=None,             # Where trials' runs and the results go (default tune/STUDY)
-         base:TrainOptions|None=None, # The config trials change (default: the default recipe)
+         base:TrainOptions|None=None, # The options trials change (default: the default recipe)
          search=None,          # The options to search (default: all with a range)
          ranges:dict|None=None, # Narrower ranges, `{option: (low, high)}`
          fixed=(),             # Options `base` fixes, left out of the search

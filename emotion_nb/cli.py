@@ -80,7 +80,8 @@ RUN_OPTIONS = {  # the options of the commands that train: their flags (or name)
     'run_out': (['--out'], dict(type=Path, required=True, help='the run folder: model/, metrics.json and plots/')),
     'recipe': (['--recipe'], dict(choices=list(RECIPES), type=_recipe, default='default',
                                   help="'default', or 'original' for the original notebook's; the options below change it")),
-    'options': (['--options'], dict(type=Path, metavar='FILE', help='a JSON file of training options, such as the best_options.json of tune, instead of --recipe')),
+    'options': (['--options'], dict(type=Path, metavar='FILE',
+                                    help='a JSON file of training options, such as the best_options.json of tune, instead of --recipe')),
     'valid': (['--valid'], dict(help=f'labelled texts to validate on (epoch kept, early stopping, thresholds) instead of the '
                                      f'internal split: {_DATA}')),
     'test': (['--test'], dict(help=f'labelled texts to test on instead of the internal split: {_DATA}')),

@@ -205,7 +205,8 @@ def _stamp(path) -> dict:
 def _record(predictor:Predictor, src, settings:dict) -> dict:
     """What a prediction of `src` is made from: the input's and the model's stamps, and the `settings` that shape the
     output."""
-    model = predictor.path and dict(path=str(predictor.path), files=[_stamp(f) for f in (predictor.path/'config.json', weights_file(predictor.path))])
+    files = (predictor.path/'config.json', weights_file(predictor.path)) if predictor.path else ()
+    model = predictor.path and dict(path=str(predictor.path), files=[_stamp(f) for f in files])
     return dict(input=_stamp(src), model=model or dict(path='(in memory)'), settings=settings)
 
 # %% ../nbs/19_corpus.ipynb #73a00d23

@@ -191,7 +191,7 @@ def tune(data,                 # Labelled training rows: a file or a dataset nam
          ranges:dict|None=None, # Narrower ranges, `{option: (low, high)}`
          fixed=(),             # Options `base` fixes, left out of the search
          valid=None,           # A validation file instead of each seed's internal split
-         teachers=None,        # Model directories to distil from (`23_distillation`): every run is a student; distillation options searched too
+         teachers=None,        # Model directories to distil from (`23_distillation`): every run a student, distillation options searched
          unlabeled=None,       # With `teachers`, texts with no labels for them to label
          progress:bool=True) -> dict:
     """Search the options' ranges with Optuna for the best mean validation macro-F1 over seeds; resumes and shares the
@@ -200,7 +200,8 @@ def tune(data,                 # Labelled training rows: a file or a dataset nam
     import optuna
     from emotion_nb.catalog import data_path
     if trials < 1: raise BadInputError(f"--trials {trials}: at least 1")
-    space, base, out = search_space(search, ranges, fixed, distill=bool(teachers)), base or recipe_options(), Path(out or Path('tune')/study)
+    space, base = search_space(search, ranges, fixed, distill=bool(teachers)), base or recipe_options()
+    out = Path(out or Path('tune')/study)
     data, valid = data_path(data), None if valid is None else data_path(valid)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     s = optuna.create_study(study_name=study, storage=open_storage(str(storage or out/'journal.log')), direction='maximize',

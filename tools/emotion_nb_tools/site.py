@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import yaml
+from IPython.display import Markdown
 from fastcore.script import call_parse
 from fastcore.xtras import working_directory
 
@@ -153,9 +154,8 @@ def _row(cls, name:str) -> str:
     if isinstance(v, property): return f"| `{name}` (property) | {inspect.getdoc(v.fget) or ''} |"
     return f"| `{name}{inspect.signature(getattr(cls, name))}` | {inspect.getdoc(getattr(cls, name)) or ''} |"
 
-def show_methods(cls) -> 'Markdown':
+def show_methods(cls) -> Markdown:
     "One table of `cls`'s public methods, each with its signature and docstring: `show_doc` for a class of many hooks."
-    from IPython.display import Markdown
     doc = lambda row: row.replace('\n', ' ')  # a docstring of several lines stays in its cell
     return Markdown('\n'.join([f'| `{cls.__name__}` method | what it does |', '|---|---|', *(doc(_row(cls, k)) for k in methods(cls))]))
 

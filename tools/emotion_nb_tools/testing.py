@@ -152,10 +152,13 @@ def stop_after(cmd:list, out, epochs:int=2, sig=signal.SIGKILL, wait:float=0.0, 
     `sig`: `SIGKILL` goes to every process it started too. Its exit code and standard error."""
     import psutil
     # a shell that starts the tests in the background ignores SIGINT, and children inherit that: undo it
-    with tempfile.TemporaryFile('w+') as err, subprocess.Popen(list(map(str, cmd)), env=env or OFFLINE, stdout=subprocess.DEVNULL, stderr=err,
-            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) as p:
+    default_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    with tempfile.TemporaryFile('w+') as err, subprocess.Popen(list(map(str, cmd)), env=env or OFFLINE, stdout=subprocess.DEVNULL,
+                                                                stderr=err, text=True, preexec_fn=default_sigint) as p:
         while epochs_saved(out) < epochs:
-            if p.poll() is not None: err.seek(0); raise AssertionError(f"exited {p.returncode} before it could be stopped: {err.read()[-3000:]}")
+            if p.poll() is not None:
+                err.seek(0)
+                raise AssertionError(f"exited {p.returncode} before it could be stopped: {err.read()[-3000:]}")
             time.sleep(0.02)
         time.sleep(wait)
         for proc in [*(psutil.Process(p.pid).children(recursive=True) if sig == signal.SIGKILL else []), psutil.Process(p.pid)]:

@@ -17,12 +17,11 @@ folder in OUT, read back when it has finished, so the script carries on where it
 - `--grid`: on seed 42, the distillation options around the defaults (alpha, temperature, K, each augmentation alone)
   and a student of 3 of MiniLM's 6 layers; masking words, which the mix leaves out, alone on every seed.
 """
-import argparse, json, os, time
+import argparse, json, time
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 

@@ -16,7 +16,6 @@ import argparse, collections, json, logging, platform, tempfile, time
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import onnxruntime as ort
 from onnxruntime.quantization import QuantType, quantize_dynamic
 

@@ -5,17 +5,17 @@
 # %% auto #0
 __all__ = ['RUN_OPTIONS', 'MODEL_OPTIONS', 'TEXTS', 'TRAINING', 'DISTILLING', 'OPTIONS', 'COMMANDS', 'HEAVY', 'RUN_SPLITS',
            'format_metrics', 'add_train_options', 'make_parser', 'main', 'option_changes', 'checked_run', 'report',
-           'cmd_train', 'cmd_distill', 'run_rows', 'cmd_evaluate', 'cmd_predict', 'cmd_score', 'cmd_export',
-           'cmd_explain', 'cmd_serve', 'cmd_data', 'cmd_tune']
+           'cmd_train', 'cmd_distill', 'reading_options', 'run_rows', 'cmd_evaluate', 'cmd_predict', 'cmd_score',
+           'cmd_export', 'cmd_explain', 'cmd_serve', 'cmd_data', 'cmd_tune']
 
 # %% ../nbs/25_cli.ipynb #d51a9f94
-import argparse, sys
-from dataclasses import fields
+import argparse, sys, warnings
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import emotion_nb
-from .options import (CHUNK_ROWS, EVAL_BATCH_SIZE, RECIPE_ALIASES, RECIPES, REPORT_TO, STEPS, TrainOptions, option_flag,
-                                recipe_options, typed_default)
+from .options import (CHUNK_ROWS, COMBINE, COMBINES, EVAL_BATCH_SIZE, LONG, LONG_READINGS, RECIPE_ALIASES, RECIPES, REPORT_TO,
+                                STEPS, TrainOptions, option_flag, recipe_options, typed_default)
 from .core import PRECISIONS, BadInputError, Interrupted, RunFailed, atomic_write, quiet_transformers, write_json
 from .catalog import data_path, dataset_table
 
@@ -121,8 +121,17 @@ MODEL_OPTIONS = {  # the options of the commands that use a model, or score a fi
     'id_column': (['--id-column'], dict(default='id', help="the input's column of ids (the semeval format needs one)")),
     'predict_out': (['--out'], dict(type=Path, help='the file to write, CSV, Parquet or JSON lines by its extension; default: CSV '
                                                    'to standard output')),
-    'format': (['--format'], dict(choices=['table', 'semeval'], default='table',
-                                  help="'table': text, 0/1 labels and probabilities; 'semeval': the task's submission file")),
+    'format': (['--format'], dict(choices=['table', 'semeval', 'segments'], default='table',
+                                  help="'table': text, 0/1 labels and probabilities; 'semeval': the task's submission file; "
+                                       "'segments': a row per window of each text, with its id, start and end characters "
+                                       "and each label's probability")),
+    'long': (['--long'], dict(choices=list(LONG_READINGS), default=LONG,
+                              help="a text longer than the model reads: sentence by sentence (a long one in windows), in "
+                                   "overlapping windows, or cut to its first window")),
+    'combine': (['--combine'], dict(choices=COMBINES, default=COMBINE,
+                                    help="how a long text's windows make one probability per label: the highest window's, "
+                                         "their mean, or log-mean-exp (between the two)")),
+    'stride': (['--stride'], dict(type=_positive_int, help="tokens from one window's start to the next; default half the window")),
     'chunk_rows': (['--chunk-rows'], dict(type=_positive_int, default=CHUNK_ROWS, help='with --input, rows read, predicted and '
                                           'written at a time (memory holds one chunk)')),
     'predict_resume': (['--resume'], dict(action='store_true', help='keep the finished chunks of the interrupted prediction into '
@@ -163,10 +172,11 @@ COMMANDS = {  # each command: what it does (its help), then its options in the o
              ['data', 'trials', 'study', 'storage', 'seeds', 'tune_out', 'search', 'range', 'recipe', 'valid', 'tune_teacher', 'unlabeled',
               DISTILLING, 'quiet']),
     'evaluate': ("every metric of a trained model on labelled texts with the model's labels",
-                 ['model_dir', 'labelled', 'json_out', 'threshold', 'batch_size', 'precision', 'drop_empty', 'report', 'quiet']),
+                 ['model_dir', 'labelled', 'json_out', 'threshold', 'batch_size', 'precision', 'long', 'combine', 'stride', 'drop_empty',
+                  'report', 'quiet']),
     'predict': ('the emotions of new texts',
-                ['model_dir', TEXTS, 'text_column', 'predict_out', 'format', 'threshold', 'batch_size', 'precision', 'id_column',
-                 'chunk_rows', 'predict_resume', 'quiet']),
+                ['model_dir', TEXTS, 'text_column', 'predict_out', 'format', 'threshold', 'batch_size', 'precision', 'long', 'combine',
+                 'stride', 'id_column', 'chunk_rows', 'predict_resume', 'quiet']),
     'explain': ('which words drive each emotion (integrated gradients)',
                 ['model_dir', TEXTS, 'text_column', 'explain_labels', 'explain_out', 'steps', 'quiet']),
     'score': ("the task's official macro-F1 of a submission file against the gold labels", ['pred', 'gold', 'json_out']),
@@ -174,7 +184,8 @@ COMMANDS = {  # each command: what it does (its help), then its options in the o
     'export': ('a model directory as an ONNX directory, which predicts without torch',
                ['model_dir', 'onnx_out', 'int8', 'check', 'force']),
     'serve': ('an HTTP service: POST /predict, GET /health and /info, batching concurrent requests',
-              ['model_dir', 'host', 'port', 'max_batch_size', 'batch_timeout', 'workers', 'max_texts', 'max_bytes']),
+              ['model_dir', 'host', 'port', 'max_batch_size', 'batch_timeout', 'workers', 'max_texts', 'max_bytes', 'long', 'combine',
+               'stride']),
 }
 
 # %% ../nbs/25_cli.ipynb #6e503647
@@ -220,7 +231,10 @@ def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     if args.command in HEAVY:
         from emotion_nb.persistence import is_onnx_dir
+        from emotion_nb.windows import LongTextWarning
         if not is_onnx_dir(getattr(args, 'model_dir', None)): quiet_transformers()
+        # these say in a line of their own what they read
+        if args.command in ('predict', 'evaluate', 'serve'): warnings.simplefilter('ignore', LongTextWarning)
     try: return globals()[f'cmd_{args.command}'](args)
     except BadInputError as e:
         print(f"emotion-nb {args.command}: error: {e}", file=sys.stderr)
@@ -253,6 +267,9 @@ def report(r:dict|None, out:Path) -> int:
                                   + "; the figures below, loss included, are the calibrated model's")
     print(format_metrics(r['validation'], 'validation'))
     print(format_metrics(r['test'], 'test file' if 'test' in r['data'] else 'internal test'))
+    from emotion_nb.windows import Reading
+    for split, n in r.get('long_texts', {}).items():
+        if n['long']: print(f"{split}: {Reading(**n).line(r['options']['max_len'], r['options'].get('long', 'truncate'))}")
     print(f"best epoch {r['best_epoch']}; wrote {out/'model'}, {out/'metrics.json'} and {out/'plots'}")
     return 0
 
@@ -283,6 +300,12 @@ def cmd_distill(a) -> int:
         print(f'teachers, on the same validation rows: {teachers}')
     return report(r, a.out)
 
+# %% ../nbs/25_cli.ipynb #593a1110
+def reading_options(a) -> dict:
+    "How the commands that use a model read a text longer than its window: `Predictor`'s `long`, `combine` and `stride`."
+    return dict(long=a.long, combine=a.combine, stride=a.stride)
+
+
 # %% ../nbs/25_cli.ipynb #638060cb
 RUN_SPLITS = ('run:valid', 'run:test')
 
@@ -303,13 +326,15 @@ def cmd_evaluate(a) -> int:
     if a.data in RUN_SPLITS: path, df = run_rows(a.model_dir, a.data)
     else: path, df = data_path(a.data), read_track_a(a.data, model_labels(a.model_dir), a.drop_empty)
     from emotion_nb.inference import Predictor
-    predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision)
+    predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision, **reading_options(a))
     if a.report:
         from emotion_nb.insight import error_report  # it brings matplotlib, which no other command needs
         m = error_report(predictor, df, a.report, path.name, thresholds=a.threshold, progress=not a.quiet)
     else: m = predictor.evaluate(df, a.threshold, progress=not a.quiet)
+    m['reading'] = asdict(predictor.reading) | dict(long=a.long, max_len=predictor.meta['max_len'])
     if a.out: write_json(a.out, m)
     print(format_metrics(m, str(a.data)))
+    print(predictor.reading.line(predictor.meta['max_len'], a.long))
     return 0
 
 # %% ../nbs/25_cli.ipynb #c6e6a1b5
@@ -323,15 +348,18 @@ def cmd_predict(a) -> int:
     if a.input is None:  # texts on the command line: one process, and from an ONNX directory no torch at all
         if a.format == 'semeval': raise BadInputError("--format semeval needs --input with an id column")
         texts = check_text_list(a.text)
-        predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision)
-        write_frame(predictor.predict(texts, a.threshold, progress=not a.quiet), a.out)
+        predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision, **reading_options(a))
+        rows = predictor.segments(texts) if a.format == 'segments' else predictor.predict(texts, a.threshold, progress=not a.quiet)
+        write_frame(rows, a.out)
+        sys.stdout.flush()  # the table before the line about it, in a terminal
+        if not a.quiet: print(predictor.reading.line(predictor.meta['max_len'], a.long), file=sys.stderr)
         return 0
     if a.out is not None: file_format(a.out, '--out')
     src = data_path(a.input)
     scanned = scan_input(src, a.text_column, a.id_column, a.chunk_rows, need_id=a.format == 'semeval')
     from emotion_nb.distributed import Processes
     procs = Processes.launched()
-    predictor = Predictor.load(a.model_dir, procs.device, batch_size=a.batch_size, precision=a.precision)
+    predictor = Predictor.load(a.model_dir, procs.device, batch_size=a.batch_size, precision=a.precision, **reading_options(a))
     predict_file(predictor, src, a.out, a.format, a.threshold, a.chunk_rows, a.text_column, a.id_column, a.resume, not a.quiet, procs,
                  scanned)
     return 0
@@ -373,20 +401,22 @@ def cmd_explain(a) -> int:
     texts = a.text or file_texts(data_path(a.input), a.text_column)
     from emotion_nb.inference import Predictor
     # Captum and matplotlib: for this command only
-    from emotion_nb.insight import explain, explanations_page, explanations_table
+    from emotion_nb.insight import explain, explanations_page, explanations_table, write_arcs
     exps = explain(Predictor.load(a.model_dir), texts, a.labels, a.steps, progress=not a.quiet)
     if kind is None: print(explanations_table(exps, exps.asked)); return 0
     if kind == '.json': write_json(a.out, list(exps))
     else:
         with atomic_write(a.out) as f: f.write(explanations_page(exps, exps.asked))
-    print(f"wrote {a.out}: the word attributions of {len(exps)} text(s)")
+    arcs = write_arcs(exps, a.out)
+    print(f"wrote {a.out}: the word attributions of {len(exps)} text(s)"
+          + (f", and the arc of each long one: {', '.join(p.name for p in arcs)}" if arcs else ''))
     return 0
 
 # %% ../nbs/25_cli.ipynb #8e0634b9
 def cmd_serve(a) -> int:
     "`emotion-nb serve`: a model or ONNX directory as an HTTP service on LitServe, until stopped."
     from emotion_nb.service import serve
-    serve(a.model_dir, a.host, a.port, a.max_batch_size, a.batch_timeout, a.workers, a.max_texts, a.max_bytes)
+    serve(a.model_dir, a.host, a.port, a.max_batch_size, a.batch_timeout, a.workers, a.max_texts, a.max_bytes, reading_options(a))
     return 0
 
 def cmd_data(a) -> int:

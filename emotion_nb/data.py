@@ -18,6 +18,7 @@ import pandas as pd
 from .options import EVAL_BATCH_SIZE, SPLITS
 from .core import BadInputError
 from .catalog import data_path
+from .windows import Reading, default_stride, text_windows, window_tokenizer
 
 # %% ../nbs/03_data.ipynb #c2cf6fb4
 LABELS = ['anger', 'fear', 'joy', 'sadness', 'surprise']
@@ -184,35 +185,46 @@ def split_track_a(df:pd.DataFrame,      # Rows to split, as from `read_track_a`
 
 # %% ../nbs/03_data.ipynb #deb82276
 class EmotionDataset:
-    """Texts tokenized once (truncated to `max_len`, unpadded) with their 0/1 labels as float32: a map-style dataset for
-    torch's `DataLoader`."""
-    def __init__(self, texts, labels=None, tokenizer=None, max_len:int=128):
+    """Token ids, unpadded, with their 0/1 labels as float32: a map-style dataset for torch's `DataLoader`. Texts are
+    tokenized once; one longer than `max_len` tokens is cut to its first window, or read in windows (`long`:
+    `sentences` or `windows`, `02a_windows`) and its row holds them all; `reading` counts them. Or `ids` come cut."""
+    def __init__(self, texts=(), labels=None, tokenizer=None, max_len:int=128, ids:list|None=None, long:str='truncate'):
         import torch
-        texts = [str(t) for t in texts]
-        self.ids = tokenizer(texts, truncation=True, max_length=max_len, add_special_tokens=True)['input_ids']
+        self.reading = Reading()
+        if ids is None:
+            tok = window_tokenizer(tokenizer)
+            rows = [[] for _ in texts]
+            stride = default_stride(max_len, sum(tok.encode('a').special_tokens_mask))
+            for i, w, _, _ in text_windows(tok, [str(t) for t in texts], max_len, stride, long, self.reading): rows[i].append(w)
+            ids = [r[0] if len(r) == 1 else r for r in rows]  # a row of one window is its token ids
+        self.ids = ids
         n_labels = 0 if labels is None else np.asarray(labels).shape[1]
-        self.labels = torch.zeros(len(texts), n_labels) if labels is None else torch.tensor(np.asarray(labels), dtype=torch.float32)
+        self.labels = torch.zeros(len(ids), n_labels) if labels is None else torch.tensor(np.asarray(labels), dtype=torch.float32)
     def __len__(self): return len(self.ids)
     def __getitem__(self, i): return i, self.ids[i], self.labels[i]
     def lengths(self) -> np.ndarray:
-        "Each row's length in tokens, for `LengthGroupedBatches`."
-        return np.array([len(x) for x in self.ids])
+        "Each row's length in tokens, its windows' together, for `LengthGroupedBatches`."
+        return np.array([sum(map(len, x)) if isinstance(x[0], list) else len(x) for x in self.ids])
 
 # %% ../nbs/03_data.ipynb #df95a4fc
 class PadCollator:
     """Pad a list of `EmotionDataset` items to the longest in the batch, rounded up to a multiple of `pad_to`, and stack
-    them into tensors."""
+    them into tensors; where a row holds several windows, `owner` says whose each window is."""
     def __init__(self, pad_id:int, pad_to:int=1): self.pad_id, self.pad_to = pad_id, pad_to
     def __call__(self, items):
         import torch
-        idx, ids, labels = zip(*items)
+        idx, rows, labels = zip(*items)
+        rows = [r if isinstance(r[0], list) else [r] for r in rows]
+        ids = [w for r in rows for w in r]
         width = -(-max(map(len, ids)) // self.pad_to) * self.pad_to
         input_ids = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(ids), width), dtype=torch.long)
         for row, x in enumerate(ids):
             input_ids[row, :len(x)] = torch.as_tensor(x)
             mask[row, :len(x)] = 1
-        return dict(input_ids=input_ids, attention_mask=mask, labels=torch.stack(labels), index=torch.as_tensor(idx))
+        out = dict(input_ids=input_ids, attention_mask=mask, labels=torch.stack(labels), index=torch.as_tensor(idx))
+        if len(ids) > len(rows): out['owner'] = torch.repeat_interleave(torch.arange(len(rows)), torch.tensor([len(r) for r in rows]))
+        return out
 
 # %% ../nbs/03_data.ipynb #dc0f879a
 class LengthGroupedBatches:

@@ -4,11 +4,13 @@
 
 # %% auto #0
 __all__ = ['TOLERANCE', 'MAX_STEPS', 'FOR', 'AGAINST', 'MISTAKE_COLUMNS', 'REPORT_FIGURES', 'check_labels', 'word_spans',
-           'Explainer', 'shown_labels', 'shaded_text', 'explanation_html', 'Explanations', 'explanations_page',
-           'explanations_table', 'explain', 'plot_explanation', 'mistakes', 'error_report', 'demo_html', 'demo']
+           'Explainer', 'shown_labels', 'arc_html', 'shaded_text', 'explanation_html', 'Explanations',
+           'explanations_page', 'explanations_table', 'explain', 'write_arcs', 'plot_explanation', 'mistakes',
+           'error_report', 'demo_html', 'demo']
 
 # %% ../nbs/22_insight.ipynb #0471ffb8
-import copy, html
+import base64, copy, html
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,7 +23,7 @@ from .options import STEPS
 from .core import BadInputError, atomic_dir, model_device, progress_bar
 from .evaluation import binarize, label_thresholds
 from .inference import Predictor, check_text_list
-from .plots import plot_cooccurrence, plot_pr, plot_reliability, save_figure
+from .plots import plot_arc, plot_cooccurrence, plot_pr, plot_reliability, png_bytes, save_figure
 
 # %% ../nbs/22_insight.ipynb #d174c3f6
 TOLERANCE, MAX_STEPS = 0.05, 384
@@ -111,6 +113,22 @@ def __call__(self:Explainer, text:str, labels:list) -> dict:
                                            words=[[text[s:e], float(per_token[k, pos].sum())] for s, e, pos in spans])
                                    for k, (l, t) in enumerate(zip(labels, targets))})
 
+# %% ../nbs/22_insight.ipynb #8a306c0b
+@patch
+def along(self:Explainer, text:str, labels:list) -> dict:
+    """A text longer than the model's window: its `arc` (`Predictor.segments` without the id) and the model's thresholds,
+    and each of `labels` explained in the window where its probability peaks, which its `window` (start and end
+    characters) names."""
+    seg = self.predictor.segments([text]).drop(columns='id')
+    peaks = {l: int(seg[f'p_{l}'].idxmax()) for l in labels}
+    out = dict(text=text, arc=seg.to_dict('records'), thresholds=self.predictor.thresholds.tolist(), labels={})
+    for row in sorted(set(peaks.values())):
+        start, end = int(seg.at[row, 'start']), int(seg.at[row, 'end'])
+        here = [l for l in labels if peaks[l] == row]
+        out['labels'] |= {l: v | dict(window=[start, end]) for l, v in self(text[start:end], here)['labels'].items()}
+    out['labels'] = {l: out['labels'][l] for l in labels}
+    return out
+
 # %% ../nbs/22_insight.ipynb #79f49e27
 def shown_labels(exp:dict, asked=None) -> list:
     "The labels to show of one explanation: those asked for, else those predicted, else the most probable one."
@@ -129,6 +147,18 @@ def _shade(attribution:float, scale:float) -> str:
     "`_tint` as CSS."
     return "rgba({}, {}, {}, {:.2f})".format(*_tint(attribution, scale))
 
+# %% ../nbs/22_insight.ipynb #4ea243a6
+def arc_html(exp:dict) -> str:
+    "A long text's emotional arc (`plot_arc`) as an HTML image, inline; nothing for a text of one window."
+    if 'arc' not in exp: return ''
+    fig = plot_arc(pd.DataFrame(exp['arc']), exp['thresholds'])
+    png = png_bytes(fig); plt.close(fig)
+    alt = 'Each emotion along the text: its probability window by window'
+    return f"<img alt='{alt}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+
+def _where(v:dict) -> str: return f"<br><small>characters {v['window'][0]}–{v['window'][1]}</small>" if 'window' in v else ''
+
+
 # %% ../nbs/22_insight.ipynb #50b3a7dd
 def shaded_text(words:list) -> str:
     """HTML of `[word, attribution]` pairs, each word shaded by its attribution (scaled to the largest), its value in a
@@ -139,11 +169,12 @@ def shaded_text(words:list) -> str:
 
 def explanation_html(exp:dict, asked=None) -> str:
     """One text's explanation as HTML: for each label shown, its probability and decision, and the text shaded by
-    attribution."""
+    attribution (a long text's peak window, after its arc)."""
     rows = ''.join(f"<tr><td style='padding-right:1em;white-space:nowrap'><b>{html.escape(l)}</b> {v['probability']:.2f}"
-                   f"{' ✓' if v['predicted'] else ''}</td><td style='text-align:left;line-height:1.9'>{shaded_text(v['words'])}</td></tr>"
+                   f"{' ✓' if v['predicted'] else ''}{_where(v)}</td>"
+                   f"<td style='text-align:left;line-height:1.9'>{shaded_text(v['words'])}</td></tr>"
                    for l, v in ((l, exp['labels'][l]) for l in shown_labels(exp, asked)))
-    return f"<table style='margin:.5em 0'>{rows}</table>"
+    return f"{arc_html(exp)}<table style='margin:.5em 0'>{rows}</table>"
 
 class Explanations(list):
     "What `explain` returns: a list of one dict per text, JSON-ready, that a notebook shows as shaded texts."
@@ -186,10 +217,24 @@ def explain(predictor:Predictor,  # The model to explain
             progress:bool=False,  # A progress bar over the texts
            ) -> list:             # `Explanations`: one dict per text, as `Explainer` gives them, shown as shaded texts in a notebook
     """For each text and label: the probability, the 0/1 decision, Captum's convergence delta and the attribution of each
-    word, in text order."""
+    word, in text order; a text longer than the model's window has its arc, and each label is explained in the window
+    where it peaks."""
     texts, asked = check_text_list(texts), None if labels is None else check_labels(labels, predictor.labels)
-    explainer = Explainer(predictor, steps, tolerance)
-    return Explanations([explainer(t, asked or predictor.labels) for t in progress_bar(texts, progress, desc='explain')], asked)
+    explainer, max_len = Explainer(predictor, steps, tolerance), predictor.meta['max_len']
+    long = [len(e.ids) > max_len for e in predictor.windows.encode_batch(texts)]
+    return Explanations([(explainer.along if is_long else explainer)(t, asked or predictor.labels)
+                         for t, is_long in progress_bar(list(zip(texts, long)), progress, desc='explain')], asked)
+
+# %% ../nbs/22_insight.ipynb #7b6f39c9
+def write_arcs(exps:list, out) -> list:
+    """Write the arc of each long text of `exps` as a PNG beside `out`, named `<out's stem>.arc-<n>.png` by the text's
+    place (from 1); the paths written."""
+    out, paths = Path(out), []
+    for n, exp in enumerate(exps, 1):
+        if 'arc' not in exp: continue
+        paths.append(out.with_name(f'{out.stem}.arc-{n}.png'))
+        plt.close(plot_arc(pd.DataFrame(exp['arc']), exp['thresholds'], paths[-1]))
+    return paths
 
 # %% ../nbs/22_insight.ipynb #c7c77908
 def plot_explanation(exp:dict, asked=None, path=None, width:float=9.0) -> plt.Figure:

@@ -27,7 +27,7 @@ def length_batches(lengths:list, batch_size:int=EVAL_BATCH_SIZE, fill:float=0.75
 
 # %% ../nbs/10_onnx_runtime.ipynb #e28c8dd3
 class OnnxModel:
-    "An exported model run by ONNX Runtime: logits for texts, tokenized by the `tokenizers` library; no torch."
+    "An exported model run by ONNX Runtime, with its `tokenizers` tokenizer: logits for token ids; no torch."
     def __init__(self, session, tokenizer, meta:dict):
         self.session, self.tokenizer, self.meta = session, tokenizer, meta
         self.precision, self.pad_id = meta['onnx']['precision'], meta['onnx']['pad_id']
@@ -42,15 +42,14 @@ class OnnxModel:
             raise BadInputError(f"{path} is not an ONNX directory (no {ONNX_FILE}): load it with Predictor.load")
         meta = json.loads((path/'config.json').read_text())
         tokenizer = Tokenizer.from_file(str(path/'tokenizer.json'))
-        tokenizer.enable_truncation(meta['max_len']); tokenizer.no_padding()
         try: session = ort.InferenceSession(str(path/ONNX_FILE), providers=['CPUExecutionProvider'])
         except Exception as e:  # ONNX Runtime raises its own exception types, not exported for catching
             raise BadInputError(f"ONNX directory {path} is unreadable: {str(e).strip().splitlines()[0][:200]}") from None
         return cls(session, tokenizer, meta)
 
-    def logits(self, texts:list, batch_size:int=EVAL_BATCH_SIZE, progress:bool=False, desc:str='predict') -> np.ndarray:
-        "Logits for each text, one column per label, in input order; in batches of similar length (`length_batches`)."
-        ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
+    def logits(self, ids:list, batch_size:int=EVAL_BATCH_SIZE, progress:bool=False, desc:str='predict') -> np.ndarray:
+        """Logits for each row of token `ids` (a text, or a window of one: `02a_windows`), one column per label, in
+        input order; in batches of similar length (`length_batches`)."""
         out = np.zeros((len(ids), len(self.meta['labels'])), np.float32)
         for rows in progress_bar(length_batches([len(x) for x in ids], batch_size), progress, desc=desc, leave=False):
             x = np.full((len(rows), len(ids[rows[0]])), self.pad_id, np.int64)

@@ -8,7 +8,7 @@ __all__ = ['RunParts', 'prepare_run', 'model_card', 'saved_options', 'finish_run
 
 # %% ../nbs/18_run.ipynb #12f75169
 import copy, platform, shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +158,7 @@ def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainOptions, labels:lis
         record['temperatures'] = dict(zip(labels, temperatures.round(4).tolist()))
     thresholds = np.array([round(float(t), 4) for t in thresholds])  # as the model directory holds them
     metrics = {split: multilabel_metrics(y, sigmoid(lg), thresholds, labels, loss=bce_loss(lg, y)) for split, (y, lg) in scores.items()}
+    record['long_texts'] = {split: asdict(dl.dataset.reading) for split, dl in loaders.items()}  # read as `cfg.long` says
     record.update(status='done', history=hist.epochs, best_epoch=hist.best_epoch, stopped_early=hist.stopped_early,
                   train_seconds=round(sum(e['seconds'] for e in hist.epochs), 1), thresholds=dict(zip(labels, thresholds.tolist())),
                   validation=metrics['valid'], test=metrics['test'])

@@ -16,7 +16,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
 import emotion_nb
-from .options import encoder_name
+from .options import COMBINE, LONG, encoder_name
 from .core import quiet_transformers
 from .inference import Predictor
 from .persistence import check_model_dir, model_labels
@@ -31,7 +31,8 @@ class RequestError(Exception):
 def too_large(max_bytes:int, size:int|None=None) -> RequestError:
     "The 413 for a body over `max_bytes`: with its `size` where that is known (a `Content-Length`, a body read whole)."
     size = f'{size} bytes, ' if size is not None else ''
-    return RequestError(413, f"the body is {size}more than the {max_bytes} bytes this service takes (--max-bytes)")
+    return RequestError(413, f"the body is {size}more than the {max_bytes} bytes this service takes (--max-bytes): start the "
+                             "service with a larger --max-bytes, or predict a long document from a file with `emotion-nb predict --input`")
 
 def check_request(body:bytes, max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES) -> list:
     """The texts of a `/predict` body, or a `RequestError`: 413 over `max_texts` or `max_bytes`, 400 for anything else
@@ -89,9 +90,9 @@ def answers(predictor:Predictor, texts:list) -> list:
 # %% ../nbs/21_service.ipynb #d74c2095
 class EmotionAPI(ls.LitAPI):
     "The LitServe API of a model or ONNX directory: `POST /predict` with `{\"texts\": [...]}`."
-    def __init__(self, model_dir, max_batch_size:int=32, batch_timeout:float=0.01):
+    def __init__(self, model_dir, max_batch_size:int=32, batch_timeout:float=0.01, reading:dict|None=None):
         super().__init__(max_batch_size=max_batch_size, batch_timeout=batch_timeout, api_path='/predict')
-        self.model_dir = str(model_dir)
+        self.model_dir, self.reading = str(model_dir), reading or {}
 
     def setup(self, device):
         """Load the model, once in each worker, quietly; tqdm's lock is a thread's, not the multiprocessing semaphore it
@@ -99,7 +100,7 @@ class EmotionAPI(ls.LitAPI):
         # LitServe ends a worker with SIGTERM, and a semaphore it held would be reported as leaked
         tqdm.set_lock(threading.RLock())
         quiet_transformers()
-        self.predictor = Predictor.load(self.model_dir)
+        self.predictor = Predictor.load(self.model_dir, **self.reading)
 
     def decode_request(self, request):
         "The texts of a request (`CheckRequests` has checked them)."
@@ -126,15 +127,18 @@ class EmotionAPI(ls.LitAPI):
         return out if self.max_batch_size > 1 else out[0]
 
 # %% ../nbs/21_service.ipynb #c151d40b
-def model_info(model_dir) -> dict:
+def model_info(model_dir, reading:dict|None=None) -> dict:
     """What `GET /info` tells about the model: labels, thresholds, encoder (by name, no path of this machine), its kind
-    (PyTorch or ONNX and precision) and the versions."""
+    (PyTorch or ONNX and precision), how it reads a text longer than its window (`reading`, as `Predictor` takes it;
+    a stride of `None` is half the window) and the versions."""
     path = Path(model_dir)
     onnx = check_model_dir(path) == 'onnx'  # the check every command shares: a run's folder, a missing file...
     c = json.loads((path/'config.json').read_text())
     encoder = (c.get('options') or c.get('train_options') or {}).get('model')
     return dict(labels=model_labels(path), thresholds=c['thresholds'], encoder=encoder and encoder_name(encoder),
-                kind=f"onnx {c['onnx']['precision']}" if onnx else 'pytorch', emotion_nb=emotion_nb.__version__,
+                kind=f"onnx {c['onnx']['precision']}" if onnx else 'pytorch',
+                reading=dict(max_len=c['max_len'], long=LONG, combine=COMBINE, stride=None) | (reading or {}),
+                emotion_nb=emotion_nb.__version__,
                 trained_with=c.get('emotion_nb_version'))
 
 def drain_on_sigterm(server:ls.LitServer, timeout:float=30):
@@ -150,12 +154,12 @@ def drain_on_sigterm(server:ls.LitServer, timeout:float=30):
     signal.signal(signal.SIGTERM, stop)
 
 def serve(model_dir, host:str='127.0.0.1', port:int=8000, max_batch_size:int=32, batch_timeout:float=0.01, workers:int=1,
-          max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES):
+          max_texts:int=MAX_TEXTS, max_bytes:int=MAX_BYTES, reading:dict|None=None):
     """Serve `model_dir` (a model or ONNX directory) over HTTP until stopped; SIGTERM finishes the requests in flight
     first."""
-    info = model_info(model_dir)
+    info = model_info(model_dir, reading)
     checks = (CheckRequests, dict(max_texts=max_texts, max_bytes=max_bytes))
-    server = ls.LitServer(EmotionAPI(model_dir, max_batch_size, batch_timeout), accelerator='cpu', workers_per_device=workers,
+    server = ls.LitServer(EmotionAPI(model_dir, max_batch_size, batch_timeout, reading), accelerator='cpu', workers_per_device=workers,
                           track_requests=True, fast_queue=True, model_metadata=info, middlewares=[checks])
     drain_on_sigterm(server)
     server.run(host=host, port=port, generate_client_file=False, num_api_servers=1, log_level='warning')

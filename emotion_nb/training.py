@@ -21,7 +21,7 @@ from .options import TrainOptions
 from .core import BadInputError, autocast, default_device, model_device, progress_bar, say, width_multiple
 from .data import EmotionDataset, eval_loader, label_columns, train_loader
 from .evaluation import bce_loss, binarize, exact_match, macro_f1, sigmoid
-from .inference import predict_logits, to_device
+from .inference import pool_rows, predict_logits, to_device
 from .freezing import apply_stage, encoder_blocks, n_trainable, stage_at
 from .distributed import Processes
 
@@ -35,7 +35,7 @@ def make_loaders(tokenizer, frames:dict, cfg:TrainOptions) -> dict:
     "Tokenize each DataFrame in `frames` once; `train` gets a shuffled loader, every other split an evaluation loader."
     pin, pad_to = torch.cuda.is_available(), width_multiple(cfg.precision, default_device())
     def loader(name, df):
-        ds = EmotionDataset(df['text'].tolist(), df[label_columns(df)].to_numpy(), tokenizer, cfg.max_len)
+        ds = EmotionDataset(df['text'].tolist(), df[label_columns(df)].to_numpy(), tokenizer, cfg.max_len, long=cfg.long)
         if name == 'train':
             return train_loader(ds, tokenizer.pad_token_id, cfg.batch_size, cfg.seed, cfg.group_by_length, pad_to, pin_memory=pin)
         return eval_loader(ds, tokenizer.pad_token_id, cfg.eval_batch_size, pad_to, pin_memory=pin)
@@ -260,8 +260,8 @@ class Fit:
         return torch.nn.functional.binary_cross_entropy_with_logits(logits, y, pos_weight=self.pos_weight)
 
     def forward(self):
-        "The logits of `run.inputs`, at the run's precision."
-        with autocast(self.device, self.cfg.precision): return self.stepper(*self.inputs).float()
+        "The logits of `run.inputs`, at the run's precision: one row per text, its windows pooled (`pool_rows`)."
+        with autocast(self.device, self.cfg.precision): return pool_rows(self.stepper(*self.inputs).float(), self.batch)
 
 # %% ../nbs/14_training.ipynb #104e355f
 @patch

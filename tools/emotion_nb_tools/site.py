@@ -151,8 +151,9 @@ def methods(cls) -> list:
 
 def _row(cls, name:str) -> str:
     v = vars(cls)[name]
-    if isinstance(v, property): return f"| `{name}` (property) | {inspect.getdoc(v.fget) or ''} |"
-    return f"| `{name}{inspect.signature(getattr(cls, name))}` | {inspect.getdoc(getattr(cls, name)) or ''} |"
+    anchor = f'<span id="{cls.__name__.lower()}.{name.lower()}"></span>'  # where nbdev links `Class.name` in prose
+    if isinstance(v, property): return f"| {anchor}`{name}` (property) | {inspect.getdoc(v.fget) or ''} |"
+    return f"| {anchor}`{name}{inspect.signature(getattr(cls, name))}` | {inspect.getdoc(getattr(cls, name)) or ''} |"
 
 def show_methods(cls) -> Markdown:
     "One table of `cls`'s public methods, each with its signature and docstring: `show_doc` for a class of many hooks."

@@ -18,6 +18,7 @@ from .options import (CHUNK_ROWS, COMBINE, COMBINES, EVAL_BATCH_SIZE, LONG, LONG
                                 STEPS, TrainOptions, option_flag, recipe_options, typed_default)
 from .core import PRECISIONS, BadInputError, Interrupted, RunFailed, atomic_write, quiet_transformers, write_json
 from .catalog import data_path, dataset_table
+from .lock import one_writer
 
 # %% ../nbs/25_cli.ipynb #63b5ad59
 def format_metrics(m:dict, title:str) -> str:
@@ -245,6 +246,10 @@ def main(argv=None) -> int:
     except RunFailed as e:
         print(f"emotion-nb {args.command}: error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # one the package does not foresee: still one line
+        print(f"emotion-nb {args.command}: error: {(e.strerror or str(e)).lower()}{f' ({e.filename})' if e.filename else ''}",
+              file=sys.stderr)
+        return 1
 
 # %% ../nbs/25_cli.ipynb #4f14abbb
 def option_changes(a) -> dict:
@@ -278,10 +283,11 @@ def cmd_train(a) -> int:
     """`emotion-nb train`: check the options, the files and `--out` before torch loads, train, then print the final
     metrics."""
     cfg = recipe_options(a.options or a.recipe, **option_changes(a))
-    checked_run(a, cfg)
-    from emotion_nb.run import train
-    return report(train(a.data, a.out, cfg, a.valid, a.test, not a.quiet, a.resume, report_to=a.report_to or (), overwrite=a.overwrite),
-                  a.out)
+    with one_writer(a.out):  # before the checks, which would misread a run that another process is writing
+        checked_run(a, cfg)
+        from emotion_nb.run import train
+        r = train(a.data, a.out, cfg, a.valid, a.test, not a.quiet, a.resume, report_to=a.report_to or (), overwrite=a.overwrite)
+    return report(r, a.out)
 
 # %% ../nbs/25_cli.ipynb #10713da8
 def cmd_distill(a) -> int:
@@ -290,11 +296,12 @@ def cmd_distill(a) -> int:
     from emotion_nb.corpus import scan_input
     from emotion_nb.split import check_teachers
     cfg = recipe_options(a.options or a.recipe, **option_changes(a))
-    if labels := checked_run(a, cfg): check_teachers(a.teacher, labels)
-    if a.unlabeled and not a.resume: scan_input(data_path(a.unlabeled), a.text_column)
-    from emotion_nb.distillation import distill
-    r = distill(a.data, a.out, a.teacher, cfg, a.valid, a.test, a.unlabeled, a.text_column, not a.quiet, a.resume,
-                report_to=a.report_to or (), overwrite=a.overwrite)
+    with one_writer(a.out):  # as `train` does
+        if labels := checked_run(a, cfg): check_teachers(a.teacher, labels)
+        if a.unlabeled and not a.resume: scan_input(data_path(a.unlabeled), a.text_column)
+        from emotion_nb.distillation import distill
+        r = distill(a.data, a.out, a.teacher, cfg, a.valid, a.test, a.unlabeled, a.text_column, not a.quiet, a.resume,
+                    report_to=a.report_to or (), overwrite=a.overwrite)
     if r:
         teachers = ', '.join(f"{t['name']} macro-F1 {t['validation_macro_f1']:.4f}" for t in r['distill']['teachers'])
         print(f'teachers, on the same validation rows: {teachers}')
@@ -337,11 +344,25 @@ def cmd_evaluate(a) -> int:
     print(predictor.reading.line(predictor.meta['max_len'], a.long))
     return 0
 
+# %% ../nbs/25_cli.ipynb #13c9f4f7
+def _predict_input(a) -> int:
+    "`predict --input`: every row of the file, in chunks, among the processes launched, into `--out` or standard output."
+    from emotion_nb.corpus import predict_file, scan_input
+    from emotion_nb.inference import Predictor
+    src = data_path(a.input)
+    scanned = scan_input(src, a.text_column, a.id_column, a.chunk_rows, need_id=a.format == 'semeval')
+    from emotion_nb.distributed import Processes
+    procs = Processes.launched()
+    predictor = Predictor.load(a.model_dir, procs.device, batch_size=a.batch_size, precision=a.precision, **reading_options(a))
+    predict_file(predictor, src, a.out, a.format, a.threshold, a.chunk_rows, a.text_column, a.id_column, a.resume, not a.quiet, procs,
+                 scanned)
+    return 0
+
 # %% ../nbs/25_cli.ipynb #c6e6a1b5
 def cmd_predict(a) -> int:
     """`emotion-nb predict`: labels and probabilities for `--text` or an `--input` file of any size, to `--out` or
     standard output."""
-    from emotion_nb.corpus import file_format, predict_file, scan_input, write_frame
+    from emotion_nb.corpus import file_format, write_frame
     from emotion_nb.inference import Predictor, check_text_list
     from emotion_nb.persistence import check_model_dir
     check_model_dir(a.model_dir)  # and the texts, before the model loads
@@ -355,14 +376,8 @@ def cmd_predict(a) -> int:
         if not a.quiet: print(predictor.reading.line(predictor.meta['max_len'], a.long), file=sys.stderr)
         return 0
     if a.out is not None: file_format(a.out, '--out')
-    src = data_path(a.input)
-    scanned = scan_input(src, a.text_column, a.id_column, a.chunk_rows, need_id=a.format == 'semeval')
-    from emotion_nb.distributed import Processes
-    procs = Processes.launched()
-    predictor = Predictor.load(a.model_dir, procs.device, batch_size=a.batch_size, precision=a.precision, **reading_options(a))
-    predict_file(predictor, src, a.out, a.format, a.threshold, a.chunk_rows, a.text_column, a.id_column, a.resume, not a.quiet, procs,
-                 scanned)
-    return 0
+    with one_writer(a.out): return _predict_input(a)
+
 
 # %% ../nbs/25_cli.ipynb #2e0f8f3d
 def cmd_score(a) -> int:

@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .options import CHUNK_ROWS
-from .core import BadInputError, Interrupted, RunFailed, atomic_dir, atomic_write, progress_bar
+from .core import BadInputError, Interrupted, RunFailed, WriteFailed, atomic_dir, atomic_write, progress_bar
+from .lock import writes_folder
 from .data import check_texts, csv_chunks
 from .inference import Predictor
 from .persistence import weights_file
@@ -232,6 +233,7 @@ def _predict_to_stdout(predicted, src, chunk_rows:int, rows:int, progress:bool):
 
 
 # %% ../nbs/19_corpus.ipynb #73a00d23
+@writes_folder
 def predict_file(predictor:Predictor,
                  src,                          # A CSV, Parquet or JSONL file with a text column
                  out=None,                     # The file to write, in the format its extension names; CSV on standard output if None
@@ -272,9 +274,9 @@ def predict_file(predictor:Predictor,
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted; {len(parts.done())} of {scanned.chunks} chunks are saved in {parts.dir}: "
                           "run the same command with --resume to predict the rest") from None
-    except OSError as e:
-        raise RunFailed(f"{e.strerror or e}{f' ({e.filename})' if e.filename else ''}; {len(parts.done())} of {scanned.chunks} chunks "
-                        f"are saved in {parts.dir}: run the same command with --resume to predict the rest") from None
+    except WriteFailed as e:
+        raise WriteFailed(f"{e}; {len(parts.done())} of {scanned.chunks} chunks are saved in {parts.dir}: once that is fixed, "
+                          "run the same command with --resume to predict the rest") from None
     procs.barrier()
     if procs.main: parts.join()
     say_reading(predictor, procs, since, progress)

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from .options import TrainOptions, encoder_name, recipe_options
 from .core import BadInputError, atomic_write, file_sha256
+from .lock import writes_folder
 from .corpus import file_texts
 from .catalog import data_path
 from .evaluation import binarize, sigmoid
@@ -157,6 +158,7 @@ class Teaching:
         return Distill(soft_targets(self.logits, cfg.temperature), self.gold, cfg.alpha, cfg.temperature)
 
 # %% ../nbs/23_distillation.ipynb #0d282a6a
+@writes_folder  # from before the teachers label the rows into `out/teachers/`
 def distill(data,                    # A Track A CSV or a dataset name, as for `train`
             out,                     # The run's folder: model/, metrics.json, plots/ and teachers/
             teachers,                # One or more model or ONNX directories this package wrote, with the labels of `data`

@@ -71,13 +71,13 @@ def save_model(path,                        # Directory to write; replaced if it
                card:str|None=None,          # A model card, written as README.md
               ) -> Path:
     "Write `model`, its tokenizer and everything needed to use it to the directory `path`, as `transformers` would."
-    from safetensors.torch import save_file
+    from safetensors.torch import save
     from emotion_nb.remote_code import EmotionNBForSequenceClassification, write_remote_code
     prefix = EmotionNBForSequenceClassification.base_model_prefix
     weights = {f'{prefix}.{k}': v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_dir(path) as tmp:
         hf_config(model, labels, thresholds, max_len, options).save_pretrained(tmp)
-        save_file(weights, tmp/WEIGHTS_FILE, metadata={'format': 'pt'})
+        (tmp/WEIGHTS_FILE).write_bytes(save(weights, metadata={'format': 'pt'}))  # Python's write: a refusal names its file
         write_remote_code(tmp)
         tokenizer.save_pretrained(tmp)
         tok_config = json.loads((tmp/'tokenizer_config.json').read_text())

@@ -17,7 +17,8 @@ import torch
 
 import emotion_nb
 from .options import TrainOptions, encoder_name, recipe_options
-from .core import BadInputError, Interrupted, atomic_write, cpu_kind, file_sha256, resolve_precision, say, write_json
+from .core import BadInputError, Interrupted, WriteFailed, atomic_write, cpu_kind, file_sha256, resolve_precision, say, write_json
+from .lock import writes_folder
 from .catalog import data_path
 from .data import label_columns
 from .evaluation import (binarize, bce_loss, fit_temperatures, fold_temperatures, multilabel_metrics, rescale_thresholds,
@@ -162,12 +163,13 @@ def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainOptions, labels:lis
     record.update(status='done', history=hist.epochs, best_epoch=hist.best_epoch, stopped_early=hist.stopped_early,
                   train_seconds=round(sum(e['seconds'] for e in hist.epochs), 1), thresholds=dict(zip(labels, thresholds.tolist())),
                   validation=metrics['valid'], test=metrics['test'])
-    save_model(out/'model', model, tok, labels, thresholds, cfg.max_len, saved_options(cfg, record), model_card(record))
     (y_test, logit_test), where = scores['test'], 'test file' if 'test' in record['data'] else 'internal test split'
     for fig in [plot_history(hist.epochs, hist.best_epoch, out/'plots'/'training_curves.png'),
                 plot_roc(y_test, sigmoid(logit_test), labels, out/'plots'/'roc_curves.png', f'ROC curves ({where})'),
                 plot_confusion(y_test, binarize(sigmoid(logit_test), thresholds), labels, out/'plots'/'confusion_matrices.png',
                                f'Confusion matrices ({where})')]: plt.close(fig)
+    # the calibrated model last but one: until it replaces the best epoch's, a refused write leaves the run resumable
+    save_model(out/'model', model, tok, labels, thresholds, cfg.max_len, saved_options(cfg, record), model_card(record))
     write_json(out/'metrics.json', record)
     shutil.rmtree(out/CHECKPOINT.parent, ignore_errors=True)
     return record
@@ -196,6 +198,14 @@ class SaveEpochs(Callback):
         return Interrupted(f"interrupted; {self.saved} epoch(s) saved in {self.out}: "
                            f"continue with emotion-nb train {data} --out {self.out} --resume")
 
+    def write_failed(self, e:WriteFailed, data) -> WriteFailed:
+        "The one-line error for a write the system refused: the cause and the path, then what is saved and how to go on."
+        if not self.saved: return e
+        return WriteFailed(f"{e}; {self.saved} epoch(s) are saved in {self.out}: once that is fixed, "
+                           f"continue with emotion-nb train {data} --out {self.out} --resume")
+
+
+# %% ../nbs/18_run.ipynb #8b3133fd
 class WholeModel:
     """The model to save and evaluate: `model` itself or, under FSDP (which shards `model` in place), an unsharded copy
     holding the weights given."""
@@ -223,6 +233,7 @@ def loaded_line(parts:RunParts, cfg:TrainOptions, device) -> str:
             f"at {resolve_precision(cfg.precision, device)}; rows: {rows}")
 
 # %% ../nbs/18_run.ipynb #1e283360
+@writes_folder
 def train_run(data,                      # The training CSV: id, text and one 0/1 column per label
               out,                       # The run's directory
               cfg:TrainOptions|None=None, # How to train (default: the default recipe); ignored on `resume`, which uses the recorded one
@@ -256,11 +267,13 @@ def train_run(data,                      # The training CSV: id, text and one 0/
     if teaching: record['distill'], cbs = teaching.record, [*cbs, teaching.callback(cfg)]
     saver = SaveEpochs(out, whole, parts.tokenizer, parts.labels, cfg, record)
     trackers = Trackers(report_to, out, parts.labels, cfg.to_dict())
-    try: hist = fit(parts.model, parts.loaders['train'], parts.loaders['valid'], cfg, progress, [saver, trackers, *cbs], state, procs)
+    try:
+        hist = fit(parts.model, parts.loaders['train'], parts.loaders['valid'], cfg, progress, [saver, trackers, *cbs], state, procs)
+        record['environment']['parameters_held'] = procs.held(parts.model)
+        model = whole(procs.state_dict(parts.model)).to(procs.device)
+        record = finish_run(out, model, parts.tokenizer, parts.loaders, hist, cfg, parts.labels, record) if procs.main else None
     except KeyboardInterrupt: raise saver.interrupted(data) from None
-    record['environment']['parameters_held'] = procs.held(parts.model)
-    model = whole(procs.state_dict(parts.model)).to(procs.device)
-    record = finish_run(out, model, parts.tokenizer, parts.loaders, hist, cfg, parts.labels, record) if procs.main else None
+    except WriteFailed as e: raise saver.write_failed(e, data) from None
     trackers.final(record)
     return record
 
@@ -275,6 +288,7 @@ def frame_file(df:pd.DataFrame, out, resume:bool=False, overwrite:bool=False) ->
     with atomic_write(path) as f: f.write(text)
     return path
 
+@writes_folder  # from before the rows are written; `train_run` inside takes the same lock, a no-op
 def train(data,                      # A Track A CSV, a dataset name such as 'semeval:eng', or a DataFrame of id, text and 0/1 labels
           out,                       # The run's directory: model/, metrics.json and plots/
           recipe='default',           # A recipe's name ('default', 'original'), a JSON file of options, or a `TrainOptions`

@@ -18,7 +18,7 @@ from transformers import get_linear_schedule_with_warmup
 from fastcore.basics import patch
 
 from .options import TrainOptions
-from .core import BadInputError, autocast, default_device, model_device, progress_bar, say, width_multiple
+from .core import BadInputError, autocast, default_device, model_device, progress_bar, say, width_multiple, writing
 from .data import EmotionDataset, eval_loader, label_columns, train_loader
 from .evaluation import bce_loss, binarize, exact_match, macro_f1, sigmoid
 from .inference import pool_rows, predict_logits, to_device
@@ -129,7 +129,7 @@ class BestWeights:
     def keep(self, weights:dict):
         "Keep `weights` in place of any kept before."
         self.file = self.file or tempfile.NamedTemporaryFile(prefix='emotion_nb-best-', suffix='.pt')
-        torch.save({k: v.detach().cpu() for k, v in weights.items()}, self.file.name)
+        with writing(self.file.name), open(self.file.name, 'wb') as f: torch.save({k: v.detach().cpu() for k, v in weights.items()}, f)
     def load(self) -> dict|None:
         "The kept weights, mapped from the file rather than read into memory, or None if none were kept."
         return None if self.file is None else torch.load(self.file.name, map_location='cpu', weights_only=True, mmap=True)

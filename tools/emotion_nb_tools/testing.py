@@ -5,11 +5,13 @@
 # %% auto #0
 __all__ = ['TINY_TEXTS', 'TINY', 'EMOTION_WORDS', 'DEU', 'DEU_WORDS', 'EMOTION_NB', 'OFFLINE', 'save_tiny_encoder',
            'tiny_options', 'synthetic_track_a', 'write_labelled', 'run_cli', 'run_cli_here', 'launch_cmd', 'launch_two',
-           'without_time', 'epochs_saved', 'stop_after', 'test_resumed', 'skip_test', 'plain_env']
+           'without_time', 'epochs_saved', 'stop_after', 'test_resumed', 'skip_test', 'full_disk', 'small_disk',
+           'resize_disk', 'plain_env']
 
 # %% ../nbs/testing.ipynb #23fbf744
-import io, json, os, signal, subprocess, sys, tempfile, time, warnings
-from contextlib import redirect_stderr, redirect_stdout
+import errno, io, json, os, signal, subprocess, sys, tempfile, time, warnings
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from unittest import mock
 from pathlib import Path
 
 from fastcore.test import test_eq
@@ -179,6 +181,38 @@ def skip_test(reason:str):
     data cannot pass unseen."""
     if os.environ.get('EMOTION_NB_REQUIRE_DATA') == '1': raise RuntimeError(f"EMOTION_NB_REQUIRE_DATA=1, but {reason}")
     print(f"skipped: {reason}")
+
+# %% ../nbs/testing.ipynb #b086eb87
+def _name(file) -> str:
+    "The path of `file`, a path or an open descriptor."
+    return os.readlink(f'/proc/self/fd/{file}') if isinstance(file, int) else os.fspath(file)
+
+@contextmanager
+def full_disk(match:str='', skip:int=0, code:int=errno.ENOSPC):
+    """In the block, opening for writing a file whose path holds `match` fails as a full disk does (or with `code`),
+    once the first `skip` such opens have succeeded."""
+    real, opened = io.open, [0]
+    def refusing(file, mode='r', *args, **kwargs):
+        if any(c in mode for c in 'wax+') and match in (name := _name(file)):
+            opened[0] += 1
+            if opened[0] > skip: raise OSError(code, os.strerror(code), name)
+        return real(file, mode, *args, **kwargs)
+    with mock.patch('io.open', refusing), mock.patch('builtins.open', refusing): yield
+
+# %% ../nbs/testing.ipynb #d05602d3
+@contextmanager
+def small_disk(kib:int):
+    "A tmpfs of `kib` KiB mounted on a new folder for the block; None where this process cannot mount one (not root)."
+    d = Path(tempfile.mkdtemp())
+    mount = ['mount', '-t', 'tmpfs', '-o', f'size={kib}k', 'tmpfs', d]
+    mounted = os.geteuid() == 0 and subprocess.run(mount, capture_output=True).returncode == 0
+    try: yield d if mounted else None
+    finally:
+        if mounted: subprocess.run(['umount', '-l', d], check=True)
+
+def resize_disk(disk, kib:int):
+    "Give the tmpfs `disk` of `small_disk` `kib` KiB, as freeing space on a full disk would."
+    subprocess.run(['mount', '-o', f'remount,size={kib}k', disk], check=True)
 
 # %% ../nbs/testing.ipynb #52b520e0
 def plain_env(root=None) -> Path:

@@ -6,7 +6,8 @@
 __all__ = ['RUN_OPTIONS', 'MODEL_OPTIONS', 'TEXTS', 'TRAINING', 'DISTILLING', 'OPTIONS', 'COMMANDS', 'HEAVY', 'RUN_SPLITS',
            'format_metrics', 'add_train_options', 'make_parser', 'main', 'option_changes', 'checked_run', 'report',
            'cmd_train', 'cmd_distill', 'reading_options', 'run_rows', 'cmd_evaluate', 'cmd_predict', 'cmd_score',
-           'cmd_export', 'cmd_explain', 'cmd_serve', 'cmd_data', 'cmd_tune']
+           'cmd_export', 'written_explanations', 'explained_reading', 'cmd_explain', 'cmd_serve', 'cmd_data',
+           'cmd_tune']
 
 # %% ../nbs/25_cli.ipynb #d51a9f94
 import argparse, sys, warnings
@@ -403,6 +404,23 @@ def cmd_export(a) -> int:
               f"macro-F1 {c['macro_f1_int8']:.4f} vs {c['macro_f1_fp32']:.4f} ({c['macro_f1_change']:+.4f})")
     return 0
 
+# %% ../nbs/25_cli.ipynb #97ffb9a2
+def written_explanations(exps:list, out:Path) -> str:
+    "Write `exps` to `out`, as JSON or an HTML page by its extension, with each long text's arc beside it; what was written."
+    from emotion_nb.insight import explanations_page, write_arcs
+    if out.suffix.lower() == '.json': write_json(out, list(exps))
+    else:
+        with atomic_write(out) as f: f.write(explanations_page(exps, exps.asked))
+    arcs = write_arcs(exps, out)
+    return (f"wrote {out}: the word attributions of {len(exps)} text(s)"
+            + (f", and the arc of each long one: {', '.join(p.name for p in arcs)}" if arcs else ''))
+
+def explained_reading(exps:list, predictor) -> str:
+    "The line that says how many of the texts explained were longer than `predictor`'s window, and how they were read."
+    from emotion_nb.windows import Reading
+    long = [e for e in exps if 'arc' in e]
+    return Reading(len(exps), len(long), sum(len(e['arc']) for e in long)).line(predictor.meta['max_len'], predictor.long)
+
 # %% ../nbs/25_cli.ipynb #96f949d0
 def cmd_explain(a) -> int:
     """`emotion-nb explain`: which words drive each emotion in `--text` or an `--input` file's texts; a table, or
@@ -416,15 +434,11 @@ def cmd_explain(a) -> int:
     texts = a.text or file_texts(data_path(a.input), a.text_column)
     from emotion_nb.inference import Predictor
     # Captum and matplotlib: for this command only
-    from emotion_nb.insight import explain, explanations_page, explanations_table, write_arcs
-    exps = explain(Predictor.load(a.model_dir), texts, a.labels, a.steps, progress=not a.quiet)
-    if kind is None: print(explanations_table(exps, exps.asked)); return 0
-    if kind == '.json': write_json(a.out, list(exps))
-    else:
-        with atomic_write(a.out) as f: f.write(explanations_page(exps, exps.asked))
-    arcs = write_arcs(exps, a.out)
-    print(f"wrote {a.out}: the word attributions of {len(exps)} text(s)"
-          + (f", and the arc of each long one: {', '.join(p.name for p in arcs)}" if arcs else ''))
+    from emotion_nb.insight import explain, explanations_table
+    predictor = Predictor.load(a.model_dir)
+    exps = explain(predictor, texts, a.labels, a.steps, progress=not a.quiet)
+    print(explanations_table(exps, exps.asked) if kind is None else written_explanations(exps, a.out), flush=True)
+    if not a.quiet: print(explained_reading(exps, predictor), file=sys.stderr)
     return 0
 
 # %% ../nbs/25_cli.ipynb #8e0634b9

@@ -77,19 +77,18 @@ def atomic_write(path, mode:str='w', **kwargs):
     """Open a temporary file beside `path` for writing; on success it replaces `path` in one rename, on error it
     vanishes."""
     path = Path(path)
-    with writing(path):
+    with writing(path):  # a refusal anywhere below, the caller's writes included, names `path`
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
         _as_if_opened(tmp)  # mkstemp makes it private to its owner
-    try:
-        with os.fdopen(fd, mode, **kwargs) as f:
-            yield f
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if refused(e): raise write_failure(e, path) from None
-        raise
+        try:
+            with os.fdopen(fd, mode, **kwargs) as f:
+                yield f
+                f.flush(); os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 # %% ../nbs/00_core.ipynb #b6827e9e
 @contextmanager

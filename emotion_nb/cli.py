@@ -23,12 +23,21 @@ from .lock import one_writer
 
 # %% ../nbs/25_cli.ipynb #63b5ad59
 def format_metrics(m:dict, title:str) -> str:
-    "A short human-readable summary of a metrics dict from `multilabel_metrics`."
+    "A short human-readable summary of a metrics dict from `multilabel_metrics` (and an intensity model's `intensity`)."
     head = ' | '.join(f"{k} {m[k]:.4f}" for k in ('macro_f1', 'micro_f1', 'exact_match', 'hamming_score', 'hamming_loss', 'ece'))
     auc = ', '.join(f"{l} {v['roc_auc']:.3f}" if v['roc_auc'] is not None else f"{l} n/a" for l, v in m['per_label'].items())
     loss = f" | loss {m['loss']:.4f}" if m.get('loss') is not None else ''
     return (f"{title} ({m['n']} texts): {head}{loss}\n"
-            f"macro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n{m['report']}")
+            f"macro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n{_intensity_line(m)}{m['report']}")
+
+def _r(v) -> str: return 'n/a' if v is None else f'{v:.4f}'
+
+def _intensity_line(m:dict) -> str:
+    "An intensity model's line: the task's r at its rule, and per label, with the expected intensity's r beside it."
+    if 'intensity' not in m: return ''
+    i = m['intensity']
+    return (f"intensity r {_r(i['pearson_r'])} (Track B's score, rule {i['rule']}; expected intensity {_r(i['expected']['pearson_r'])}): "
+            + ', '.join(f"{l} {_r(v)}" for l, v in i['per_label'].items()) + '\n')
 
 # %% ../nbs/25_cli.ipynb #16f7bb1d
 class _Parser(argparse.ArgumentParser):
@@ -123,8 +132,10 @@ MODEL_OPTIONS = {  # the options of the commands that use a model, or score a fi
     'id_column': (['--id-column'], dict(default='id', help="the input's column of ids (the semeval format needs one)")),
     'predict_out': (['--out'], dict(type=Path, help='the file to write, CSV, Parquet or JSON lines by its extension; default: CSV '
                                                    'to standard output')),
-    'format': (['--format'], dict(choices=['table', 'semeval', 'segments'], default='table',
-                                  help="'table': text, 0/1 labels and probabilities; 'semeval': the task's submission file; "
+    'format': (['--format'], dict(choices=['table', 'semeval', 'semeval-a', 'semeval-b', 'segments'], default='table',
+                                  help="'table': text, 0/1 labels and probabilities (and an intensity model's intensities); "
+                                       "'semeval': the task's submission file, of the model's track (semeval-a: Track A's presence, "
+                                       "semeval-b: Track B's intensities); "
                                        "'segments': a row per window of each text, with its id, start and end characters "
                                        "and each label's probability")),
     'long': (['--long'], dict(choices=list(LONG_READINGS), default=LONG,
@@ -143,7 +154,7 @@ MODEL_OPTIONS = {  # the options of the commands that use a model, or score a fi
                                                    'a table on standard output')),
     'steps': (['--steps'], dict(type=_positive_int, default=STEPS, help='integration steps to start with, doubled for a label '
                                 'until its attributions add up to its logit\'s change')),
-    'pred': (['pred'], dict(help=f'the submission: id and one 0/1 column per label; {_DATA}')),
+    'pred': (['pred'], dict(help=f'the submission: id and one column per label, 0/1 or an intensity; {_DATA}')),
     'gold': (['gold'], dict(help=f'the gold labels: id, text and the same label columns; {_DATA}')),
     'onnx_out': (['out'], dict(type=Path, help='the ONNX directory to write; replaced if it exists')),
     'int8': (['--int8'], dict(action='store_true', help='quantize the weights to int8, checked against fp32 on labelled texts')),
@@ -181,7 +192,8 @@ COMMANDS = {  # each command: what it does (its help), then its options in the o
                  'stride', 'id_column', 'chunk_rows', 'predict_resume', 'quiet']),
     'explain': ('which words drive each emotion (integrated gradients)',
                 ['model_dir', TEXTS, 'text_column', 'explain_labels', 'explain_out', 'steps', 'quiet']),
-    'score': ("the task's official macro-F1 of a submission file against the gold labels", ['pred', 'gold', 'json_out']),
+    'score': ("the task's official score of a submission file against the gold labels: macro-F1 (Track A), or Pearson r "
+              "(Track B, intensities)", ['pred', 'gold', 'json_out']),
     'data': ('the dataset names, and which are bundled, cached or to be downloaded', []),
     'export': ('a model directory as an ONNX directory, which predicts without torch',
                ['model_dir', 'onnx_out', 'int8', 'check', 'force']),
@@ -351,7 +363,7 @@ def _predict_input(a) -> int:
     from emotion_nb.corpus import predict_file, scan_input
     from emotion_nb.inference import Predictor
     src = data_path(a.input)
-    scanned = scan_input(src, a.text_column, a.id_column, a.chunk_rows, need_id=a.format == 'semeval')
+    scanned = scan_input(src, a.text_column, a.id_column, a.chunk_rows, need_id=a.format.startswith('semeval'))
     from emotion_nb.distributed import Processes
     procs = Processes.launched()
     predictor = Predictor.load(a.model_dir, procs.device, batch_size=a.batch_size, precision=a.precision, **reading_options(a))
@@ -368,7 +380,7 @@ def cmd_predict(a) -> int:
     from emotion_nb.persistence import check_model_dir
     check_model_dir(a.model_dir)  # and the texts, before the model loads
     if a.input is None:  # texts on the command line: one process, and from an ONNX directory no torch at all
-        if a.format == 'semeval': raise BadInputError("--format semeval needs --input with an id column")
+        if a.format.startswith('semeval'): raise BadInputError(f"--format {a.format} needs --input with an id column")
         texts = check_text_list(a.text)
         predictor = Predictor.load(a.model_dir, batch_size=a.batch_size, precision=a.precision, **reading_options(a))
         rows = predictor.segments(texts) if a.format == 'segments' else predictor.predict(texts, a.threshold, progress=not a.quiet)
@@ -382,12 +394,13 @@ def cmd_predict(a) -> int:
 
 # %% ../nbs/25_cli.ipynb #2e0f8f3d
 def cmd_score(a) -> int:
-    "`emotion-nb score`: the task's official macro-F1 of a submission file against the gold file."
+    "`emotion-nb score`: the task's official score of a submission file against the gold file: Track A's macro-F1, Track B's r."
     from emotion_nb.evaluation import score
     s = score(a.pred, a.gold)  # file names or dataset names: the readers resolve both
     if a.out: write_json(a.out, s)
-    print(f"{a.pred} against {a.gold} ({s['n']} texts): macro-F1 {s['macro_f1']:.4f} (official) | micro-F1 {s['micro_f1']:.4f}")
-    print('per label: ' + ', '.join(f"{l} {f:.4f}" for l, f in s['per_label'].items()))
+    if s['track'] == 'b': print(f"{a.pred} against {a.gold} ({s['n']} texts): Pearson r {_r(s['pearson_r'])} (official, Track B)")
+    else: print(f"{a.pred} against {a.gold} ({s['n']} texts): macro-F1 {s['macro_f1']:.4f} (official) | micro-F1 {s['micro_f1']:.4f}")
+    print('per label: ' + ', '.join(f"{l} {_r(f)}" for l, f in s['per_label'].items()))
     return 0
 
 # %% ../nbs/25_cli.ipynb #8f36933e

@@ -10,16 +10,23 @@ from transformers import PretrainedConfig
 
 # %% ../nbs/04_configuration_emotion_nb.ipynb #9b5fcbb7
 class EmotionNBConfig(PretrainedConfig):
-    """The config of an emotion_nb model: the encoder's own config, pooling, dropout, `max_len`, thresholds and the
-    training options."""
+    """The config of an emotion_nb model: the encoder's own config, pooling, dropout, `max_len`, thresholds, the
+    training options and, for an intensity model, its `intensity` (`levels`, level `thresholds` and `rule`)."""
     model_type = 'emotion_nb'
     def __init__(self, encoder:dict|None=None, pooling:str='mean', dropout:float=0.3, max_len:int=128,
-                 thresholds:dict|None=None, train_options:dict|None=None, emotion_nb_version:str|None=None, **kwargs):
+                 thresholds:dict|None=None, train_options:dict|None=None, emotion_nb_version:str|None=None,
+                 intensity:dict|None=None, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.pooling, self.dropout, self.max_len = encoder or {}, pooling, dropout, max_len
         self.thresholds, self.train_options, self.emotion_nb_version = thresholds or {}, train_options, emotion_nb_version
+        self.intensity = intensity
 
     @property
     def labels(self) -> list:
         "The label names, in the order of the model's outputs."
         return [self.id2label[i] for i in range(self.num_labels)]
+
+    @property
+    def levels(self) -> int:
+        "How many intensity levels above 0 the model tells apart: 1 for a presence model."
+        return (self.intensity or {}).get('levels', 1)

@@ -101,15 +101,15 @@ def file_texts(path, text_column:str='text') -> list:
     return [t for chunk in chunks for t in chunk[text_column]]
 
 # %% ../nbs/19_corpus.ipynb #c1a3221d
-FORMATS_OUT = ('table', 'semeval', 'segments')
+FORMATS_OUT = ('table', 'semeval', 'semeval-a', 'semeval-b', 'segments')
 
 def output_frame(predictor:Predictor, chunk:pd.DataFrame, format:str='table', thresholds=None, text_column:str='text',
                  id_column:str='id') -> pd.DataFrame:
     """One chunk's predictions: for `table`, the chunk's own columns then each label's 0/1 and probability
-    (`p_<label>`); for `semeval`, the submission format; for `segments`, a row per window (`Predictor.segments`), with
-    the id column, or the row in the file."""
+    (`p_<label>`); for `semeval`, the submission format of the model's track (`semeval-a`, `semeval-b`: of that track); for
+    `segments`, a row per window (`Predictor.segments`), with the id column, or the row in the file."""
     texts = chunk[text_column].astype(str).tolist()
-    if format == 'semeval': return predictor.submission(chunk[id_column], texts, thresholds)
+    if format.startswith('semeval'): return predictor.submission(chunk[id_column], texts, thresholds, track=format[len('semeval-'):] or None)
     if format == 'segments': return predictor.segments(texts, chunk[id_column] if id_column in chunk else chunk.index)
     pred = predictor.predict(texts, thresholds).drop(columns='text')
     carried = chunk.rename(columns={c: f'{c}_input' for c in chunk.columns if c in pred.columns})
@@ -253,7 +253,7 @@ def predict_file(predictor:Predictor,
     if format not in FORMATS_OUT: raise BadInputError(f"format must be one of {', '.join(FORMATS_OUT)}, not {format!r}")
     fmt = file_format(out, '--out') if out is not None else 'csv'
     if out is None and (procs.world > 1 or resume): raise BadInputError("--out is needed to resume or to predict with several processes")
-    scanned = scanned or scan_input(src, text_column, id_column, chunk_rows, need_id=format == 'semeval')
+    scanned = scanned or scan_input(src, text_column, id_column, chunk_rows, need_id=format.startswith('semeval'))
     predicted = lambda chunk: output_frame(predictor, chunk, format, thresholds, text_column, id_column)
     if out is None:
         _predict_to_stdout(predicted, src, chunk_rows, scanned.rows, progress)

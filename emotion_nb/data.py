@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['LABELS', 'DATA_SUBDIR', 'LANGUAGES_SUBDIR', 'find_track_a', 'find_language', 'csv_chunks', 'check_texts',
-           'label_columns', 'file_labels', 'read_track_a', 'read_submission', 'split_track_a', 'EmotionDataset',
-           'PadCollator', 'LengthGroupedBatches', 'train_loader', 'eval_loader']
+           'label_columns', 'file_labels', 'label_levels', 'read_track_a', 'read_submission', 'level_targets',
+           'level_intensities', 'level_columns', 'split_track_a', 'EmotionDataset', 'PadCollator',
+           'LengthGroupedBatches', 'train_loader', 'eval_loader']
 
 # %% ../nbs/03_data.ipynb #f70de933
 import os
@@ -114,14 +115,39 @@ def _pick_labels(df, path, labels):
     if missing: raise BadInputError(f"{path}: no label column {', '.join(map(repr, missing))} (its labels: {', '.join(have) or 'none'})")
     return labels
 
-def _parse_labels(df, path, labels):
-    "The label columns as an int8 array, after checking every value is 0 or 1."
-    ok = {'0': 0, '1': 1, '0.0': 0, '1.0': 1}
-    for c in labels:
-        vals = df[c].astype(str).str.strip()
-        bad = np.flatnonzero(~vals.isin(list(ok)).to_numpy())
-        if len(bad): raise BadInputError(f"{path}: column {c!r}, {_row(df, bad[0])}: label {df[c].iloc[bad[0]]!r} is not 0 or 1")
-    return df[labels].apply(lambda s: s.str.strip().map(ok)).to_numpy(dtype=np.int8)
+def _label_values(df, path, c):
+    "Column `c` as integers, or a one-line error naming the first value that is not a whole number of 0 or more."
+    vals = pd.to_numeric(df[c].astype(str).str.strip(), errors='coerce')
+    bad = np.flatnonzero((vals.isna() | (vals < 0) | (vals % 1 != 0)).to_numpy())
+    if len(bad): raise BadInputError(f"{path}: column {c!r}, {_row(df, bad[0])}: label {df[c].iloc[bad[0]]!r} is not 0 or 1, nor an intensity 0, 1, 2...")
+    return vals.to_numpy().astype(np.int8)
+
+def _check_levels(df, path, labels, y, intensity):
+    "Refuse values above `intensity`'s top level; in auto mode (None), a mix of 0/1 and graded columns."
+    top = y.max(0) if len(y) else np.zeros(len(labels), int)
+    if intensity is None:
+        flat = [l for l, t in zip(labels, top) if t <= 1]
+        if len(flat) < len(labels) and flat:
+            graded = next(l for l, t in zip(labels, top) if t > 1)
+            raise BadInputError(f"{path}: column {graded!r} holds intensities up to {top.max()} but {', '.join(map(repr, flat))} only 0/1: "
+                                f"say --intensity {top.max()} to read them all as intensities")
+        return
+    over = np.flatnonzero((y > intensity).any(1))
+    if len(over):
+        c = labels[int(np.argmax(y[over[0]] > intensity))]
+        what = 'is not 0 or 1' if intensity == 1 else f'is above the top intensity, {intensity}'
+        raise BadInputError(f"{path}: column {c!r}, {_row(df, over[0])}: label {df[c].iloc[over[0]]!r} {what}")
+
+def _parse_labels(df, path, labels, intensity:int|None=1):
+    """The label columns as an int8 array: 0/1 (`intensity=1`), intensities 0 to `intensity`, or either, whichever the
+    values are (`None`); every value checked."""
+    y = np.stack([_label_values(df, path, c) for c in labels], 1) if len(df) else np.zeros((0, len(labels)), np.int8)
+    _check_levels(df, path, labels, y, intensity)
+    return y
+
+def label_levels(df:pd.DataFrame) -> int:
+    "How many intensity levels above 0 a frame's labels hold: 1 for 0/1 labels, 3 for SemEval Track B's 0 to 3."
+    return max(1, int(df[label_columns(df)].to_numpy().max(initial=0)))
 
 def _check_ids(df, path):
     if 'id' not in df.columns: return
@@ -131,30 +157,48 @@ def _check_ids(df, path):
         raise BadInputError(f"{path}: id {df['id'].iloc[rows[0]]!r} appears more than once (rows {rows[0]+1} and {rows[1]+1})")
 
 # %% ../nbs/03_data.ipynb #e558c56b
-def read_track_a(path,                    # A Track A CSV: `id,text,` then one 0/1 column per label
+def read_track_a(path,                    # A Track A CSV: `id,text,` then one 0/1 column per label (Track B: an intensity 0 to 3)
                  labels:list|None=None,   # The label columns to keep, in this order; default: all the file has
                  drop_empty:bool=True,    # Drop rows with none of `labels`, as the original notebook does
-                ) -> pd.DataFrame:        # `id` (if present), `text` and the labels as `int8` 0/1, index reset
-    "Read and check a Track A file; any problem raises a one-line `BadInputError` naming the file, column and row."
+                 intensity:int|None=None, # The labels' top value: 1 for 0/1, 3 for Track B's 0 to 3; None: what the values are
+                ) -> pd.DataFrame:        # `id` (if present), `text` and the labels as `int8`, index reset
+    "Read and check a Track A (or Track B) file; any problem raises a one-line `BadInputError` naming the file, column and row."
     df = _read_csv(path)
     if len(df) == 0: raise BadInputError(f"{path}: no data rows, only a header")
     df = _lower_header(df, path)
     check_texts(df, path)
     _check_ids(df, path)
     labels = _pick_labels(df, path, labels)
-    df = df[[c for c in ('id', 'text') if c in df.columns]].assign(**dict(zip(labels, _parse_labels(df, path, labels).T)))
+    df = df[[c for c in ('id', 'text') if c in df.columns]].assign(**dict(zip(labels, _parse_labels(df, path, labels, intensity).T)))
     if drop_empty: df = df[df[labels].sum(axis=1) > 0]
     return df.reset_index(drop=True)
 
-def read_submission(path,  # A submission or gold file: `id` and one 0/1 column per label (others are ignored)
+def read_submission(path,  # A submission or gold file: `id` and one 0/1 (or intensity) column per label (others are ignored)
                     labels:list, # The label columns to read, in this order
-                   ) -> tuple:   # `(ids, y)`: the `id` column, and the labels as an int8 0/1 array
+                    intensity:int|None=1, # The labels' top value: 1 for 0/1, 3 for 0 to 3; None: any whole numbers
+                   ) -> tuple:   # `(ids, y)`: the `id` column, and the labels as an int8 array
     "Read the ids and labels of a file to score, with the checks of `read_track_a` but no text needed and no row dropped."
     df = _lower_header(_read_csv(path), path)
     if 'id' not in df.columns: raise BadInputError(f"{path}: no 'id' column; a submission file is id and one 0/1 column per label")
     if len(df) == 0: raise BadInputError(f"{path}: no data rows, only a header")
     _check_ids(df, path)
-    return df['id'], _parse_labels(df, path, labels)
+    if intensity: return df['id'], _parse_labels(df, path, labels, intensity)
+    return df['id'], np.stack([_label_values(df, path, c) for c in labels], 1)  # a gold file's columns may be 0/1 and 0-3 alike
+
+# %% ../nbs/03_data.ipynb #8b887646
+def level_targets(y:np.ndarray, levels:int=1) -> np.ndarray:
+    "0/1 targets, level by level: intensity ≥ 1 for each label, then ≥ 2, ... ≥ `levels` (rows by labels × levels)."
+    y = np.asarray(y)
+    return np.concatenate([(y >= k) for k in range(1, levels + 1)], 1).astype(np.int8)
+
+def level_intensities(targets:np.ndarray, n_labels:int) -> np.ndarray:
+    "Each label's intensity from its levels' 0/1 decisions (as from `level_targets`): how many of its levels are reached."
+    t = np.asarray(targets)
+    return t.reshape(len(t), t.shape[1] // n_labels, n_labels).sum(1)  # no row is fine too
+
+def level_columns(have:list, want:list, levels:int=1) -> list:
+    "The positions, among outputs of labels `have` laid out level by level, of labels `want`'s outputs, level by level."
+    return [k * len(have) + have.index(l) for k in range(levels) for l in want]
 
 # %% ../nbs/03_data.ipynb #8afef7bb
 def _cut(df, size, seed, how):
@@ -164,7 +208,7 @@ def _cut(df, size, seed, how):
     from sklearn.model_selection import train_test_split
     if how == 'random': return train_test_split(df, test_size=size, random_state=seed)
     keep, take = next(MultilabelStratifiedShuffleSplit(n_splits=1, test_size=size,
-                                                       random_state=seed).split(df, df[label_columns(df)].to_numpy()))
+                                                       random_state=seed).split(df, df[label_columns(df)].to_numpy() > 0))
     return df.iloc[keep], df.iloc[take]
 
 def split_track_a(df:pd.DataFrame,      # Rows to split, as from `read_track_a`

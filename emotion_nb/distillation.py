@@ -20,6 +20,7 @@ from .core import BadInputError, atomic_write, file_sha256
 from .lock import writes_folder
 from .corpus import file_texts
 from .catalog import data_path
+from .data import label_levels, level_columns, level_intensities
 from .evaluation import binarize, sigmoid
 from .inference import Predictor
 from .persistence import check_model_dir, weights_file
@@ -69,14 +70,17 @@ def texts_sha(texts:list) -> str:
     for t in texts: h.update(t.encode() + b'\0')
     return h.hexdigest()
 
-def teacher_logits(teacher, texts:list, labels:list, cache, progress:bool=False) -> np.ndarray:
-    """`teacher`'s logits for `texts`, a column per label of `labels`: read from `cache/FINGERPRINT.npz` when it holds
-    these texts' logits, else computed and kept there."""
+def teacher_logits(teacher, texts:list, labels:list, cache, progress:bool=False, levels:int=1) -> np.ndarray:
+    """`teacher`'s logits for `texts`, a column per label of `labels` (and intensity level, for a student of `levels`):
+    read from `cache/FINGERPRINT.npz` when it holds these texts' logits, else computed and kept there."""
     path = Path(cache)/f'{teacher_fingerprint(teacher)}.npz'
     sha = texts_sha(texts)
-    if path.is_file() and str((saved := np.load(path))['texts_sha']) == sha: return saved['logits']
+    if path.is_file() and str((saved := np.load(path))['texts_sha']) == sha and saved['logits'].shape[1] == len(labels) * levels:
+        return saved['logits']
     p = Predictor.load(teacher)
-    logits = p.logits(texts, progress, desc=f'teacher {Path(teacher).name}')[:, [p.labels.index(l) for l in labels]]
+    if p.levels != levels:
+        raise BadInputError(f"teacher {teacher}: it predicts {p.levels} intensity level(s) per label, the student's labels hold {levels}")
+    logits = p.logits(texts, progress, desc=f'teacher {Path(teacher).name}')[:, level_columns(p.labels, labels, levels)]
     with atomic_write(path, 'wb') as f: np.savez(f, texts_sha=sha, logits=logits)
     return logits
 
@@ -141,9 +145,10 @@ class Teaching:
         copies = augmented(train['text'].tolist(), cfg.augment, cfg.seed)
         raw = file_texts(data_path(self.unlabeled), self.text_column) if self.unlabeled else []
         texts = train['text'].tolist() + copies + raw
-        self.logits = [teacher_logits(t, texts, labels, self.cache, self.progress) for t in teachers]
+        levels = label_levels(train)
+        self.logits = [teacher_logits(t, texts, labels, self.cache, self.progress, levels) for t in teachers]
         self.gold = np.arange(len(texts)) < len(train)
-        decided = binarize(soft_targets(self.logits, 1.0))[len(train):]
+        decided = level_intensities(binarize(soft_targets(self.logits, 1.0))[len(train):], len(labels))  # an intensity student's: levels reached
         taught = pd.DataFrame({'id': [f'taught-{i}' for i in range(len(copies) + len(raw))], 'text': copies + raw,
                                **dict(zip(labels, decided.T))})
         unlabeled = self.unlabeled and dict(path=str(self.unlabeled), sha256=file_sha256(data_path(self.unlabeled)),

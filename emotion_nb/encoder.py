@@ -64,10 +64,12 @@ def load_encoder(name:str=DEFAULT_MODEL) -> tuple: # `(encoder, tokenizer)`
     return enc, tok
 
 # %% ../nbs/06_encoder.ipynb #b6d84bba
-def build_classifier(name:str=DEFAULT_MODEL, n_labels:int=len(LABELS), dropout:float=0.3, pooling:str='mean') -> tuple:
-    "Load encoder `name` and put a fresh head on it; returns `(model, tokenizer)`."
+def build_classifier(name:str=DEFAULT_MODEL, n_labels:int=len(LABELS), dropout:float=0.3, pooling:str='mean', levels:int=1,
+                     ordinal:str='steps') -> tuple:
+    """Load encoder `name` and put a fresh head on it, of `levels` intensity levels per label (an `ordinal` head); returns
+    `(model, tokenizer)`."""
     if pooling not in POOLINGS: raise BadInputError(f"pooling {pooling!r} is not one of {', '.join(POOLINGS)}")
     enc, tok = load_encoder(name)
     if pooling == 'pooler' and getattr(enc, 'pooler', None) is None:
         raise BadInputError(f"{type(enc).__name__} has no pooler; use pooling 'mean' or 'cls'")
-    return EmotionClassifier(enc, n_labels, dropout, pooling), tok
+    return EmotionClassifier(enc, n_labels, dropout, pooling, levels, ordinal), tok

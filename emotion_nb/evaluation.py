@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['THRESHOLD_GRID', 'TEMPERATURE_RANGE', 'sigmoid', 'bce_loss', 'exact_match', 'hamming_score', 'macro_f1',
            'roc_auc_per_label', 'probability_bins', 'calibration_error', 'tune_thresholds', 'label_thresholds',
-           'binarize', 'fit_temperatures', 'fold_temperatures', 'rescale_thresholds', 'multilabel_metrics', 'score']
+           'binarize', 'fit_temperatures', 'fold_temperatures', 'rescale_thresholds', 'multilabel_metrics',
+           'output_metrics', 'submission_rows', 'score']
 
 # %% ../nbs/09_evaluation.ipynb #004521b9
 import warnings
@@ -15,6 +16,8 @@ import pandas as pd
 
 from .core import BadInputError
 from .data import LABELS, file_labels, read_submission
+from .intensity import intensity_metrics, mean_r
+from .data import level_intensities
 
 # %% ../nbs/09_evaluation.ipynb #c965211d
 def sigmoid(x:np.ndarray) -> np.ndarray:
@@ -117,7 +120,8 @@ def fit_temperatures(logits:np.ndarray, y:np.ndarray) -> np.ndarray:
 
 def fold_temperatures(model:'torch.nn.Module', temperatures) -> 'torch.nn.Module':
     """Divide each label's row of `model`'s head, and its bias, by its temperature (in place), so the model's logits
-    come out divided by it."""
+    come out divided by it. An intensity model's upper levels hang below its first by their steps
+    (`05_modeling_emotion_nb`), so they move with it, and stay ordered; their thresholds are tuned after (`18_run`)."""
     import torch
     with torch.no_grad():
         t = torch.as_tensor(np.asarray(temperatures), dtype=model.head.weight.dtype, device=model.head.weight.device)
@@ -155,23 +159,52 @@ def multilabel_metrics(y:np.ndarray,        # True 0/1 labels, one row per text
                               'roc_auc': auc[n], 'ece': float(ece[i]), 'threshold': round(float(th[i]), 4)} for i, n in enumerate(labels)},
             'report': classification_report(y, pred, target_names=labels, zero_division=0)}
 
+# %% ../nbs/09_evaluation.ipynb #c281e3be
+def output_metrics(y:np.ndarray,        # Targets, one per output (`level_targets`)
+                   logits:np.ndarray,   # The model's logits, one per output
+                   thresholds,          # One threshold per output (those beyond `y`'s ignored), or one for all
+                   labels:list,
+                   rule:str='thresholds', # An intensity model's rule for its integers
+                  ) -> dict:
+    "`multilabel_metrics` of presence, with the loss over every output and, for an intensity model, its `intensity` metrics."
+    n, probs = len(labels), sigmoid(logits)
+    th = np.asarray(thresholds, dtype=float)
+    th = np.broadcast_to(th if th.ndim == 0 else th[:y.shape[1]], (y.shape[1],))  # an intensity model scored on presence: its first
+    m = multilabel_metrics(y[:, :n], probs[:, :n], th[:n], labels, loss=bce_loss(logits, y))
+    if y.shape[1] > n: m['intensity'] = intensity_metrics(level_intensities(y, n), probs, th, labels, rule)
+    return m
+
 # %% ../nbs/09_evaluation.ipynb #f3fa15b6
-def score(pred,  # The submission: `id` and one 0/1 column per label
-                     gold,  # The gold file of the same texts: `id`, usually `text`, and the labels
-                    ) -> dict: # `n`, `macro_f1` (the official score), `micro_f1` and `per_label` F1
-    "The task's official macro-F1 of a submission file against the gold labels, with one-line errors for what does not match."
+def submission_rows(pred, gold) -> tuple: # `(labels, y, yhat, levels)`: the gold's labels, its values and the prediction's, row for row
+    """A submission file's labels aligned with the gold file's by id, with one-line errors for what does not match; the
+    prediction's values must be those the gold's take (0/1, or intensities 0 to its top level, `levels`)."""
     labels = file_labels(gold)
     if not labels: raise BadInputError(f"{gold}: no label column to score against")
     theirs = file_labels(pred)
     if theirs != labels:
         raise BadInputError(f"{pred}: label columns {','.join(theirs) or 'none'} do not match {gold}'s {','.join(labels)} "
                             "(same names, same order)")
-    (pid, yhat), (gid, y) = read_submission(pred, labels), read_submission(gold, labels)
+    gid, y = read_submission(gold, labels, intensity=None)
+    levels = max(1, int(y.max(initial=0)))
+    pid, yhat = read_submission(pred, labels, intensity=levels)
     missing, unknown = gid[~gid.isin(pid)], pid[~pid.isin(gid)]
     if len(missing):
         raise BadInputError(f"{pred}: no prediction for id {missing.iloc[0]!r} ({len(missing)} of {len(gid)} gold ids missing)")
     if len(unknown): raise BadInputError(f"{pred}: id {unknown.iloc[0]!r} is not in {gold} ({len(unknown)} unknown ids)")
-    yhat = yhat[pd.Index(pid).get_indexer(gid)]
+    return labels, y, yhat[pd.Index(pid).get_indexer(gid)], levels
+
+def score(pred,  # The submission: `id` and one column per label, 0/1 (Track A) or an intensity (Track B)
+          gold,  # The gold file of the same texts: `id`, usually `text`, and the labels
+         ) -> dict: # `n`, then Track A's `macro_f1` (the official score), `micro_f1` and `per_label` F1, or Track B's `pearson_r` and `per_label` r
+    """The task's official score of a submission file against the gold labels: macro-F1 for 0/1 labels, mean Pearson r
+    for intensities; one-line errors for what does not match."""
+    labels, y, yhat, levels = submission_rows(pred, gold)
+    if levels > 1:
+        mean, per = mean_r(y, yhat)
+        flat = [l for l, r in zip(labels, per) if np.isnan(r)]
+        if flat: warnings.warn(f"{pred}: r is undefined (NaN, as the task's scorer gives it) where a column is constant: {', '.join(flat)}")
+        json_r = lambda r: None if np.isnan(r) else round(float(r), 6)  # JSON has no NaN
+        return {'n': len(y), 'track': 'b', 'pearson_r': json_r(mean), 'per_label': {l: json_r(r) for l, r in zip(labels, per)}}
     from sklearn.metrics import f1_score
-    return {'n': len(y), 'macro_f1': macro_f1(y, yhat), 'micro_f1': float(f1_score(y, yhat, average='micro', zero_division=0)),
+    return {'n': len(y), 'track': 'a', 'macro_f1': macro_f1(y, yhat), 'micro_f1': float(f1_score(y, yhat, average='micro', zero_division=0)),
             'per_label': dict(zip(labels, f1_score(y, yhat, average=None, zero_division=0).round(6).tolist()))}

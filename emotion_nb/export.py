@@ -96,7 +96,7 @@ def export_onnx(model_dir,              # A directory written by `save_model`
         (tmp/'plain.onnx').unlink()
         reference.tokenizer.save_pretrained(tmp)
         record = dict(precision='int8' if int8 else 'fp32', opset=OPSET, fused=fused, pad_id=reference.tokenizer.pad_token_id)
-        meta = {k: reference.meta[k] for k in ('labels', 'thresholds', 'max_len', 'options', 'emotion_nb_version')} | dict(
+        meta = {k: reference.meta[k] for k in ('labels', 'thresholds', 'max_len', 'options', 'emotion_nb_version', 'intensity')} | dict(
             exported_by=emotion_nb.__version__, id2label=dict(enumerate(reference.labels)), problem_type='multi_label_classification',
             onnx=record)
         (tmp/'config.json').write_text(json.dumps(meta, indent=2))

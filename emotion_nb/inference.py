@@ -18,7 +18,9 @@ from fastcore.basics import patch
 
 from .core import BadInputError, autocast, model_device, progress_bar, resolve_precision, width_multiple
 from .options import COMBINE, EVAL_BATCH_SIZE, LONG
-from .evaluation import bce_loss, binarize, multilabel_metrics, sigmoid
+from .evaluation import binarize, output_metrics, sigmoid
+from .data import label_levels, level_targets
+from .intensity import decide_intensity, expected_intensity, level_probs, output_thresholds
 from .persistence import check_model_dir, load_model
 from .windows import Combined, LongTextWarning, Reading, check_reading, default_stride, text_windows, window_tokenizer
 
@@ -49,7 +51,7 @@ def predict_logits(model:'torch.nn.Module', loader, progress:bool=False, precisi
         # kept on the device: no wait for the GPU each batch
         with torch.inference_mode(), cast: logits.append(pool_rows(model(*to_device(batch, device)).float(), batch))
         index.append(batch['index'])
-    out = np.zeros((len(loader.dataset), model.head.out_features), dtype=np.float32)
+    out = np.zeros((len(loader.dataset), model.n_outputs), dtype=np.float32)
     if logits: out[torch.cat(index).numpy()] = torch.cat(logits).cpu().numpy()
     return out
 
@@ -79,6 +81,10 @@ class Predictor:
             self.precision = resolve_precision(trained if precision == 'auto' else precision, model_device(model))
             self.model = model
         self.labels, self.thresholds = meta['labels'], np.array([meta['thresholds'][l] for l in meta['labels']])
+        # an intensity model (`08a_intensity`): its levels, every output's threshold, and the rule that makes its integers
+        self.intensity = meta.get('intensity')
+        self.levels = (self.intensity or {}).get('levels', 1)
+        self.output_thresholds = output_thresholds(meta['thresholds'], self.intensity, self.labels)
         self.windows = window_tokenizer(tokenizer)
         specials = sum(self.windows.encode('a').special_tokens_mask)
         self.long, self.combine, self.reading = long, combine, Reading()
@@ -120,36 +126,52 @@ def window_blocks(self:Predictor, texts:list) -> Iterator:
 
 @patch
 def logits(self:Predictor, texts, progress:bool=False, desc:str='predict') -> np.ndarray:
-    "Logits for each text, one column per label; a long text's windows are combined (`combine`)."
+    "Logits for each text, one column per label (and level); a long text's windows are combined (`combine`)."
     texts = check_text_list(texts)
-    combined = Combined(len(texts), len(self.labels), self.combine)
+    combined = Combined(len(texts), len(self.labels) * self.levels, self.combine)
     for owners, ids, _ in self.window_blocks(texts): combined.add(owners, self.window_logits(ids, progress, desc))
     return combined.result()
 
 # %% ../nbs/11_inference.ipynb #347270a4
 @patch
 def predict_proba(self:Predictor, texts, progress:bool=False) -> np.ndarray:
-    "Probability of each label for each text."
-    return sigmoid(self.logits(texts, progress))
+    "Probability of each label for each text (of an intensity model: P(I ≥ 1), presence)."
+    return sigmoid(self.logits(texts, progress))[:, :len(self.labels)]
+
+@patch
+def predict_levels(self:Predictor, texts, progress:bool=False) -> np.ndarray:
+    "An intensity model's P(I ≥ k) for each text, level and label (texts × levels × labels)."
+    if self.levels == 1: raise BadInputError(f"{self.path or 'this model'} is a presence model: it has no intensity levels")
+    return level_probs(sigmoid(self.logits(texts, progress)), len(self.labels))
 
 @patch
 def predict(self:Predictor, texts, thresholds=None, progress:bool=False) -> pd.DataFrame:
-    "A DataFrame with each text, its 0/1 labels and the probabilities behind them (`p_<label>`)."
+    """A DataFrame with each text, its 0/1 labels and the probabilities behind them (`p_<label>`); an intensity model's
+    also each label's intensity (`intensity_<label>`, an integer by its rule) and expected intensity (`expected_<label>`)."""
     texts = check_text_list(texts)
-    probs = self.predict_proba(texts, progress)
+    levels = sigmoid(self.logits(texts, progress))
+    probs, n = levels[:, :len(self.labels)], len(self.labels)
     pred = binarize(probs, self.thresholds if thresholds is None else thresholds)
-    return pd.DataFrame({'text': texts, **{l: pred[:, i] for i, l in enumerate(self.labels)},
-                         **{f'p_{l}': probs[:, i] for i, l in enumerate(self.labels)}})
+    out = {'text': texts, **{l: pred[:, i] for i, l in enumerate(self.labels)}, **{f'p_{l}': probs[:, i] for i, l in enumerate(self.labels)}}
+    if self.levels > 1:
+        graded = decide_intensity(levels, self.output_thresholds, n, self.intensity['rule'])
+        expected = expected_intensity(levels, n)
+        out |= {f'intensity_{l}': graded[:, i] for i, l in enumerate(self.labels)} | {f'expected_{l}': expected[:, i] for i, l in enumerate(self.labels)}
+    return pd.DataFrame(out)
 
 @patch
-def submission(self:Predictor, ids, texts, thresholds=None, progress:bool=False) -> pd.DataFrame:
-    """The task's submission format: `id`, then each label capitalised (`Anger`...) as 0/1, one row per text, in
-    input order."""
+def submission(self:Predictor, ids, texts, thresholds=None, progress:bool=False, track:str|None=None) -> pd.DataFrame:
+    """The task's submission format, one row per text, in input order: Track A's `id`, then each label capitalised
+    (`Anger`...) as 0/1; or Track B's `id`, then each label's intensity. `track`: `a`, `b`, or the model's own."""
     ids, texts = list(ids), check_text_list(texts)
+    track = track or ('b' if self.levels > 1 else 'a')
+    if track == 'b' and self.levels == 1:
+        raise BadInputError(f"{self.path or 'this model'} predicts presence, not intensity: it cannot write a Track B submission "
+                            "(train it on intensities, such as semeval-b:eng)")
     if len(ids) != len(texts): raise BadInputError(f"{len(ids)} ids for {len(texts)} texts")
     pred = self.predict(texts, thresholds, progress)
+    if track == 'b': return pd.DataFrame({'id': ids, **{l: pred[f'intensity_{l}'].to_numpy() for l in self.labels}})
     return pd.DataFrame({'id': ids, **{l.capitalize(): pred[l].to_numpy() for l in self.labels}})
-
 
 # %% ../nbs/11_inference.ipynb #46853b8f
 @patch
@@ -160,7 +182,7 @@ def segments(self:Predictor, texts, ids=None) -> pd.DataFrame:
     ids = np.arange(len(texts)) if ids is None else np.asarray(list(ids), dtype=object)
     if len(ids) != len(texts): raise BadInputError(f"{len(ids)} ids for {len(texts)} texts")
     def rows(owners, tokens, spans):
-        p = sigmoid(self.window_logits(tokens))
+        p = sigmoid(self.window_logits(tokens))[:, :len(self.labels)]
         probs = {f'p_{l}': p[:, i] for i, l in enumerate(self.labels)}
         return pd.DataFrame({'id': ids[owners], 'start': spans[:, 0], 'end': spans[:, 1], **probs})
     return pd.concat([rows(*b) for b in self.window_blocks(texts)], ignore_index=True)
@@ -169,10 +191,16 @@ def segments(self:Predictor, texts, ids=None) -> pd.DataFrame:
 @patch
 def evaluate(self:Predictor, df:pd.DataFrame, thresholds=None, progress:bool=False, probabilities:bool=False):
     """All metrics on a labelled DataFrame (as from `read_track_a`), at the saved thresholds unless given others;
-    with `probabilities`, also the probabilities behind them."""
+    with `probabilities`, also the (presence) probabilities behind them. An intensity model scored on intensities
+    adds `intensity` (`output_metrics`); on 0/1 labels, it is scored on presence alone."""
     missing = [l for l in self.labels if l not in df.columns]
     if missing: raise BadInputError(f"the data has no label column {', '.join(map(repr, missing))}, which the model predicts")
     logits = self.logits(df['text'].tolist(), progress, 'evaluate')
-    y, probs = df[self.labels].to_numpy(), sigmoid(logits)
-    m = multilabel_metrics(y, probs, self.thresholds if thresholds is None else thresholds, self.labels, loss=bce_loss(logits, y))
-    return (m, probs) if probabilities else m
+    n, graded = len(self.labels), label_levels(df[self.labels]) > 1
+    if graded and self.levels == 1:
+        raise BadInputError(f"the data holds intensities, and {self.path or 'this model'} predicts presence: score it on 0/1 labels (Track A)")
+    logits = logits if graded else logits[:, :n]
+    th = self.output_thresholds if thresholds is None else thresholds
+    m = output_metrics(level_targets(df[self.labels].to_numpy(), self.levels if graded else 1), logits, th, self.labels,
+                       (self.intensity or {}).get('rule', 'thresholds'))
+    return (m, sigmoid(logits[:, :n])) if probabilities else m

@@ -49,8 +49,8 @@ class OnnxModel:
 
     def logits(self, ids:list, batch_size:int=EVAL_BATCH_SIZE, progress:bool=False, desc:str='predict') -> np.ndarray:
         """Logits for each row of token `ids` (a text, or a window of one: `02a_windows`), one column per label, in
-        input order; in batches of similar length (`length_batches`)."""
-        out = np.zeros((len(ids), len(self.meta['labels'])), np.float32)
+        input order (an intensity model's: one per label and level); in batches of similar length (`length_batches`)."""
+        out = np.zeros((len(ids), len(self.meta['labels']) * (self.meta.get('intensity') or {}).get('levels', 1)), np.float32)
         for rows in progress_bar(length_batches([len(x) for x in ids], batch_size), progress, desc=desc, leave=False):
             x = np.full((len(rows), len(ids[rows[0]])), self.pad_id, np.int64)
             for r, i in enumerate(rows): x[r, :len(ids[i])] = ids[i]

@@ -51,15 +51,18 @@ def model_labels(path) -> list:
     return c.get('labels') or [c['id2label'][str(i)] for i in range(len(c['id2label']))]
 
 # %% ../nbs/08_persistence.ipynb #ade327a1
-def hf_config(model:'EmotionClassifier', labels:list, thresholds=0.5, max_len:int=128, options:dict|None=None) -> 'EmotionNBConfig':
-    "The `transformers` config of `model`, whose outputs are `labels`, with its thresholds and training options."
+def hf_config(model:'EmotionClassifier', labels:list, thresholds=0.5, max_len:int=128, options:dict|None=None,
+              intensity:dict|None=None) -> 'EmotionNBConfig':
+    """The `transformers` config of `model`, whose outputs are `labels`, with its thresholds and training options; an
+    intensity model's with its levels' `intensity` (level thresholds and rule)."""
     from emotion_nb.remote_code import EmotionNBConfig, EmotionNBForSequenceClassification, auto_map
     th = np.broadcast_to(np.asarray(thresholds, dtype=float), (len(labels),))
     return EmotionNBConfig(encoder=model.encoder.config.to_dict(), pooling=model.pooling, dropout=model.dropout.p, max_len=max_len,
                            thresholds={l: round(float(t), 4) for l, t in zip(labels, th)}, train_options=options,
                            emotion_nb_version=emotion_nb.__version__, id2label=dict(enumerate(labels)),
                            label2id={l: i for i, l in enumerate(labels)}, problem_type='multi_label_classification',
-                           architectures=[EmotionNBForSequenceClassification.__name__], auto_map=auto_map())
+                           architectures=[EmotionNBForSequenceClassification.__name__], auto_map=auto_map(),
+                           intensity=dict(levels=model.levels, ordinal=model.ordinal, **(intensity or {})) if model.levels > 1 else None)
 
 def save_model(path,                        # Directory to write; replaced if it exists
                model:'EmotionClassifier',
@@ -69,6 +72,7 @@ def save_model(path,                        # Directory to write; replaced if it
                max_len:int=128,
                options:dict|None=None,      # The training options, for the record
                card:str|None=None,          # A model card, written as README.md
+               intensity:dict|None=None,    # An intensity model's level `thresholds` and decision `rule` (`09_evaluation`)
               ) -> Path:
     "Write `model`, its tokenizer and everything needed to use it to the directory `path`, as `transformers` would."
     from safetensors.torch import save
@@ -76,7 +80,7 @@ def save_model(path,                        # Directory to write; replaced if it
     prefix = EmotionNBForSequenceClassification.base_model_prefix
     weights = {f'{prefix}.{k}': v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_dir(path) as tmp:
-        hf_config(model, labels, thresholds, max_len, options).save_pretrained(tmp)
+        hf_config(model, labels, thresholds, max_len, options, intensity).save_pretrained(tmp)
         (tmp/WEIGHTS_FILE).write_bytes(save(weights, metadata={'format': 'pt'}))  # Python's write: a refusal names its file
         write_remote_code(tmp)
         tokenizer.save_pretrained(tmp)
@@ -92,7 +96,7 @@ def _load(path) -> tuple:
     from emotion_nb.remote_code import EmotionNBForSequenceClassification
     c = (wrapped := EmotionNBForSequenceClassification.from_pretrained(path)).config
     meta = dict(labels=c.labels, thresholds=c.thresholds, pooling=c.pooling, dropout=c.dropout, max_len=c.max_len,
-                options=c.train_options, emotion_nb_version=c.emotion_nb_version)
+                options=c.train_options, emotion_nb_version=c.emotion_nb_version, intensity=c.intensity)
     return wrapped.classifier, AutoTokenizer.from_pretrained(path), meta
 
 def saved_weights(path) -> dict:

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['save_figure', 'png_bytes', 'plot_history', 'plot_roc', 'plot_confusion', 'plot_pr', 'plot_reliability',
-           'plot_cooccurrence', 'plot_arc']
+           'plot_cooccurrence', 'plot_intensity_confusion', 'plot_arc']
 
 # %% ../nbs/16_plots.ipynb #35f73578
 import matplotlib.pyplot as plt
@@ -156,6 +156,17 @@ def plot_cooccurrence(y:np.ndarray, pred:np.ndarray, labels:list, path=None) -> 
         sns.heatmap(m, annot=True, fmt='d', cmap='Blues', vmin=0, vmax=vmax, cbar=False, square=True, xticklabels=labels,
                     yticklabels=labels, ax=ax)
         ax.set_title(f'Co-occurrence, {title}')
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+# %% ../nbs/16_plots.ipynb #578a9b84
+def plot_intensity_confusion(confusion:dict, path=None, title:str='Intensity confusion matrices') -> plt.Figure:
+    "Each label's confusion matrix of intensities (`confusion`, as `intensity_metrics` gives it: rows true, columns predicted)."
+    fig, axes = _grid(len(confusion))
+    for ax, (name, cm) in zip(axes, confusion.items()):
+        sns.heatmap(np.asarray(cm), annot=True, fmt='d', cmap='Blues', vmin=0, cbar=False, square=True, ax=ax)
+        ax.set(title=name, xlabel='Predicted intensity', ylabel='True intensity')
+    fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, path)
 

@@ -20,9 +20,10 @@ from .options import TrainOptions, encoder_name, recipe_options
 from .core import BadInputError, Interrupted, WriteFailed, atomic_write, cpu_kind, file_sha256, resolve_precision, say, write_json
 from .lock import writes_folder
 from .catalog import data_path
-from .data import label_columns
-from .evaluation import (binarize, bce_loss, fit_temperatures, fold_temperatures, multilabel_metrics, rescale_thresholds,
-                                   sigmoid, tune_thresholds)
+from .data import label_columns, label_levels, level_intensities
+from .intensity import choose_rule, level_settings, tune_level_thresholds
+from .evaluation import (binarize, fit_temperatures, fold_temperatures, output_metrics, rescale_thresholds, sigmoid,
+                                   tune_thresholds)
 from .inference import predict_logits
 from .persistence import save_model, saved_weights
 from .remote_code import PLAIN_TRANSFORMERS_USAGE
@@ -41,19 +42,29 @@ def _environment(procs:Processes) -> dict:
                 processes=procs.world,
                 parallel='fsdp' if procs.sharded else 'ddp' if procs.world > 1 else 'none')
 
-def _thresholds(cfg:TrainOptions, y, probs) -> np.ndarray:
-    return tune_thresholds(y, probs) if cfg.thresholds == 'tune' else np.full(y.shape[1], cfg.thresholds)
+def _level_thresholds(scores:tuple, presence:np.ndarray) -> np.ndarray:
+    "One threshold per output from validation's `(targets, logits)`: `presence`, then an intensity model's upper levels' tuned for r."
+    y, logits = scores
+    if y.shape[1] == len(presence): return presence
+    return tune_level_thresholds(level_intensities(y, len(presence)), sigmoid(logits), presence)
+
+def _thresholds(cfg:TrainOptions, y, probs, n_labels:int) -> np.ndarray:
+    "One threshold per output: presence's tuned or fixed as `cfg` says, an intensity model's upper levels' tuned for r (`08a_intensity`)."
+    th = tune_thresholds(y[:, :n_labels], probs[:, :n_labels]) if cfg.thresholds == 'tune' else np.full(n_labels, cfg.thresholds)
+    if y.shape[1] == n_labels: return th
+    return tune_level_thresholds(level_intensities(y, n_labels), probs, th)
 
 # %% ../nbs/18_run.ipynb #0cb19fc5
 @dataclass
 class RunParts:
     """The pieces of a training run: its rows (`train`, `valid`, `test`, maybe more), labels, model (on the CPU),
-    tokenizer and loaders."""
+    tokenizer, loaders and intensity `levels` (1: presence)."""
     frames:dict
     labels:list
     model:torch.nn.Module
     tokenizer:object
     loaders:dict
+    levels:int = 1
 
 def prepare_run(data,         # The training CSV, or a dict of DataFrames with `train` and `valid` (and any other split to load)
                 cfg:TrainOptions,
@@ -64,10 +75,11 @@ def prepare_run(data,         # The training CSV, or a dict of DataFrames with `
     "The rows, labels, model and loaders of a run as `cfg` says, seeded as `train_run` seeds them."
     frames, labels = (data, label_columns(data['train'])) if isinstance(data, dict) else run_frames(data, cfg, valid, test)
     taught = teaching.train_rows(frames, labels, cfg) if teaching else frames  # the run's own rows stay as they are, for its record
+    levels = label_levels(frames['train'])
     set_seed(cfg.seed)
-    model, tok = build_classifier(cfg.model, len(labels), cfg.dropout, cfg.pooling)
+    model, tok = build_classifier(cfg.model, len(labels), cfg.dropout, cfg.pooling, levels, cfg.ordinal)
     if cfg.keep_layers: keep_layers(model.encoder, cfg.keep_layers)
-    return RunParts(frames, labels, model, tok, make_loaders(tok, taught, cfg))
+    return RunParts(frames, labels, model, tok, make_loaders(tok, taught, cfg, levels), levels)
 
 # %% ../nbs/18_run.ipynb #98809bde
 def _metrics_row(name:str, m:dict) -> str:
@@ -82,6 +94,15 @@ def _taught(record:dict) -> list:
     return [f"Distilled from {teachers}, at alpha {d['alpha']} and temperature {d['temperature']}: its teachers' probabilities on its "
             f"{d['rows']['labelled']} training rows, {d['rows']['augmented']} augmented copies of them and "
             f"{d['rows']['unlabeled']} texts with no labels.", '']
+
+def _intensity_lines(record:dict) -> list:
+    "The model card's lines on an intensity model's levels: how it decides them, and the task's score, r, on validation and test."
+    if 'intensity' not in record: return []
+    r = {split: record[split]['intensity']['pearson_r'] for split in ('validation', 'test')}
+    r = {k: 'undefined (a constant prediction)' if v is None else f'{v:.4f}' for k, v in r.items()}
+    return [f"An intensity model: each label's intensity 0 to {record['intensity']['levels']}, from its levels' probabilities "
+            f"by the rule `{record['intensity']['rule']}`. Pearson's r per label, averaged (SemEval Track B's score): "
+            f"{r['validation']} on validation, {r['test']} on test.", '']
 
 # %% ../nbs/18_run.ipynb #b8dc0e53
 def model_card(record:dict) -> str:
@@ -115,7 +136,7 @@ def model_card(record:dict) -> str:
         f"{cfg['split']} split. Training took {record['train_seconds']:.0f} s on {record['environment']['device']} "
         f"at {record['environment'].get('precision', 'fp32')} precision.", '', *_taught(record),
         '## Evaluation', '', '| rows | texts | macro-F1 | micro-F1 | exact match | hamming loss |', '|---|---|---|---|---|---|',
-        _metrics_row('validation', record['validation']), _metrics_row('test', record['test']), '',
+        _metrics_row('validation', record['validation']), _metrics_row('test', record['test']), '', *_intensity_lines(record),
         'Validation chose the kept epoch and the thresholds, so its figures flatter; the test rows are the honest ones.', '',
         '## Intended use and limits', '',
         'Perceived emotion in short texts like the training data: what most readers would say the writer feels, not what the '
@@ -144,32 +165,43 @@ def saved_options(cfg:TrainOptions, record:dict) -> dict:
     return cfg.to_dict() | dict(precision=record['environment']['precision'])
 
 # %% ../nbs/18_run.ipynb #547ec96f
+def _run_plots(out, hist, y_test, probs, thresholds, labels:list, intensity:dict|None, where:str):
+    "The run's plots: training curves, and on its test rows ROC curves, confusion matrices and an intensity model's intensities."
+    from emotion_nb.plots import plot_confusion, plot_history, plot_intensity_confusion, plot_roc
+    import matplotlib.pyplot as plt
+    figs = [plot_history(hist.epochs, hist.best_epoch, out/'plots'/'training_curves.png'),
+            plot_roc(y_test, probs, labels, out/'plots'/'roc_curves.png', f'ROC curves ({where})'),
+            plot_confusion(y_test, binarize(probs, thresholds), labels, out/'plots'/'confusion_matrices.png', f'Confusion matrices ({where})')]
+    if intensity: figs.append(plot_intensity_confusion(intensity['confusion'], out/'plots'/'intensity_confusion.png',
+                                                       f'Intensity confusion matrices ({where})'))
+    for fig in figs: plt.close(fig)
+
 def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainOptions, labels:list, record:dict) -> dict:
     """Calibrate the kept model on validation (unless `cfg.calibrate` is off), score it on validation and test, then
     write its directory, plots and the final `metrics.json`."""
-    from emotion_nb.plots import plot_confusion, plot_history, plot_roc
-    import matplotlib.pyplot as plt
-    scores = _scores(model, loaders, cfg.precision)
-    thresholds = _thresholds(cfg, scores['valid'][0], sigmoid(scores['valid'][1]))
+    scores, n = _scores(model, loaders, cfg.precision), len(labels)
+    thresholds = _thresholds(cfg, scores['valid'][0], sigmoid(scores['valid'][1]), n)
+    levels = len(thresholds) // n
     if cfg.calibrate:
-        temperatures = fit_temperatures(scores['valid'][1], scores['valid'][0])
+        temperatures = fit_temperatures(scores['valid'][1][:, :n], scores['valid'][0][:, :n])  # presence's
         fold_temperatures(model, temperatures)
-        thresholds = rescale_thresholds(thresholds, temperatures)
         scores = _scores(model, loaders, cfg.precision)  # the folded model's own logits, as a `Predictor` of it computes them
+        thresholds = _level_thresholds(scores['valid'], rescale_thresholds(thresholds[:n], temperatures))  # the same presence decisions
         record['temperatures'] = dict(zip(labels, temperatures.round(4).tolist()))
     thresholds = np.array([round(float(t), 4) for t in thresholds])  # as the model directory holds them
-    metrics = {split: multilabel_metrics(y, sigmoid(lg), thresholds, labels, loss=bce_loss(lg, y)) for split, (y, lg) in scores.items()}
+    (y_val, logit_val), (y_test, logit_test) = scores['valid'], scores['test']
+    rule = choose_rule(level_intensities(y_val, n), sigmoid(logit_val), thresholds, n) if levels > 1 else 'thresholds'
+    metrics = {split: output_metrics(y, lg, thresholds, labels, rule) for split, (y, lg) in scores.items()}
+    presence, intensity = level_settings(thresholds, labels, levels, rule)
     record['long_texts'] = {split: asdict(dl.dataset.reading) for split, dl in loaders.items()}  # read as `cfg.long` says
     record.update(status='done', history=hist.epochs, best_epoch=hist.best_epoch, stopped_early=hist.stopped_early,
-                  train_seconds=round(sum(e['seconds'] for e in hist.epochs), 1), thresholds=dict(zip(labels, thresholds.tolist())),
+                  train_seconds=round(sum(e['seconds'] for e in hist.epochs), 1), thresholds=dict(zip(labels, presence.tolist())),
                   validation=metrics['valid'], test=metrics['test'])
-    (y_test, logit_test), where = scores['test'], 'test file' if 'test' in record['data'] else 'internal test split'
-    for fig in [plot_history(hist.epochs, hist.best_epoch, out/'plots'/'training_curves.png'),
-                plot_roc(y_test, sigmoid(logit_test), labels, out/'plots'/'roc_curves.png', f'ROC curves ({where})'),
-                plot_confusion(y_test, binarize(sigmoid(logit_test), thresholds), labels, out/'plots'/'confusion_matrices.png',
-                               f'Confusion matrices ({where})')]: plt.close(fig)
+    if intensity: record['intensity'] = dict(levels=levels, ordinal=model.ordinal, **intensity)
+    _run_plots(out, hist, y_test[:, :n], sigmoid(logit_test[:, :n]), presence, labels, metrics['test'].get('intensity'),
+               'test file' if 'test' in record['data'] else 'internal test split')
     # the calibrated model last but one: until it replaces the best epoch's, a refused write leaves the run resumable
-    save_model(out/'model', model, tok, labels, thresholds, cfg.max_len, saved_options(cfg, record), model_card(record))
+    save_model(out/'model', model, tok, labels, presence, cfg.max_len, saved_options(cfg, record), model_card(record), intensity)
     write_json(out/'metrics.json', record)
     shutil.rmtree(out/CHECKPOINT.parent, ignore_errors=True)
     return record
@@ -186,8 +218,10 @@ class SaveEpochs(Callback):
         if not run.procs.main: return
         if hist.best_epoch == len(hist.epochs):
             y_val = run.valid_dl.dataset.labels.numpy()
-            save_model(self.out/'model', self.whole(state['model']), self.tokenizer, self.labels,
-                       _thresholds(self.cfg, y_val, run.val_probs), self.cfg.max_len, saved_options(self.cfg, self.record))
+            th = _thresholds(self.cfg, y_val, run.val_probs, len(self.labels))
+            presence, intensity = level_settings(th, self.labels, len(th) // len(self.labels))
+            save_model(self.out/'model', self.whole(state['model']), self.tokenizer, self.labels, presence, self.cfg.max_len,
+                       saved_options(self.cfg, self.record), intensity=intensity)
         with atomic_write(self.out/CHECKPOINT, 'wb') as f: torch.save(state, f)
         write_json(self.out/'metrics.json', {**self.record, 'history': hist.epochs, 'best_epoch': hist.best_epoch})
         self.saved = len(hist.epochs)

@@ -82,10 +82,15 @@ class CheckRequests:
 
 # %% ../nbs/21_service.ipynb #8afbfdc6
 def answers(predictor:Predictor, texts:list) -> list:
-    "For each text: the labels at or above their thresholds, and every label's probability."
-    probs = predictor.predict_proba(texts)
-    return [{'labels': [l for l, p, t in zip(predictor.labels, row, predictor.thresholds) if p >= t],
-             'probabilities': {l: round(float(p), 6) for l, p in zip(predictor.labels, row)}} for row in probs]
+    """For each text: the labels at or above their thresholds, and every label's probability; from an intensity model,
+    also each label's `intensity` (an integer) and `expected` intensity."""
+    pred, labels = predictor.predict(texts), predictor.labels
+    def answer(row) -> dict:
+        a = {'labels': [l for l in labels if row[l]], 'probabilities': {l: round(float(row[f'p_{l}']), 6) for l in labels}}
+        if predictor.levels > 1: a |= {'intensity': {l: int(row[f'intensity_{l}']) for l in labels},
+                                       'expected': {l: round(float(row[f'expected_{l}']), 6) for l in labels}}
+        return a
+    return [answer(row) for _, row in pred.iterrows()]
 
 # %% ../nbs/21_service.ipynb #d74c2095
 class EmotionAPI(ls.LitAPI):
@@ -128,14 +133,15 @@ class EmotionAPI(ls.LitAPI):
 
 # %% ../nbs/21_service.ipynb #c151d40b
 def model_info(model_dir, reading:dict|None=None) -> dict:
-    """What `GET /info` tells about the model: labels, thresholds, encoder (by name, no path of this machine), its kind
+    """What `GET /info` tells about the model: labels, thresholds (an intensity model's levels, `intensity`; else None),
+    encoder (by name, no path of this machine), its kind
     (PyTorch or ONNX and precision), how it reads a text longer than its window (`reading`, as `Predictor` takes it;
     a stride of `None` is half the window) and the versions."""
     path = Path(model_dir)
     onnx = check_model_dir(path) == 'onnx'  # the check every command shares: a run's folder, a missing file...
     c = json.loads((path/'config.json').read_text())
     encoder = (c.get('options') or c.get('train_options') or {}).get('model')
-    return dict(labels=model_labels(path), thresholds=c['thresholds'], encoder=encoder and encoder_name(encoder),
+    return dict(labels=model_labels(path), thresholds=c['thresholds'], intensity=c.get('intensity'), encoder=encoder and encoder_name(encoder),
                 kind=f"onnx {c['onnx']['precision']}" if onnx else 'pytorch',
                 reading=dict(max_len=c['max_len'], long=LONG, combine=COMBINE, stride=None) | (reading or {}),
                 emotion_nb=emotion_nb.__version__,

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .options import TrainOptions
 from .core import BadInputError, file_sha256
-from .data import file_labels, label_columns, read_track_a, split_track_a
+from .data import file_labels, label_columns, label_levels, read_track_a, split_track_a
 from .catalog import data_path
 from .persistence import check_model_dir, model_labels
 
@@ -26,8 +26,8 @@ def run_frames(data,           # The training CSV
                test=None,      # A test CSV to use instead of the internal test split
               ) -> tuple:      # `(frames, labels)`: the `train`, `valid` and `test` DataFrames, and the label names
     "The rows a run trains, validates and tests on, and its labels, with one-line errors for files that do not fit together."
-    df = read_track_a(data, cfg.labels, cfg.drop_empty)
-    labels = label_columns(df)
+    df = read_track_a(data, cfg.labels, cfg.drop_empty, cfg.intensity)
+    labels, levels = label_columns(df), label_levels(df)
     given = {part: path for part, path in (('valid', valid), ('test', test)) if path is not None}
     ours = file_labels(data)
     for part, path in given.items():
@@ -36,7 +36,7 @@ def run_frames(data,           # The training CSV
     fracs = {{'valid': 'val_frac', 'test': 'test_frac'}[part]: 0 for part in given}
     parts = split_track_a(df, cfg.seed if cfg.split_seed is None else cfg.split_seed, how=cfg.split, **{**SPLIT, **fracs})
     frames = dict(zip(['train', 'valid', 'test'], parts))
-    return frames | {part: read_track_a(path, labels, drop_empty=False) for part, path in given.items()}, labels
+    return frames | {part: read_track_a(path, labels, drop_empty=False, intensity=levels) for part, path in given.items()}, labels
 
 def run_split(model_dir, part:str='valid') -> pd.DataFrame|None:
     """The validation (`part='valid'`) or test rows of the run that wrote `model_dir` (its `metrics.json` beside it), or
@@ -44,7 +44,8 @@ def run_split(model_dir, part:str='valid') -> pd.DataFrame|None:
     record = Path(model_dir).parent/'metrics.json'
     if not record.is_file(): return None
     r = json.loads(record.read_text())
-    if part in r['data']: return read_track_a(r['data'][part]['path'], r['labels'], drop_empty=False)
+    if part in r['data']: return read_track_a(r['data'][part]['path'], r['labels'], drop_empty=False,
+                                              intensity=(r.get('intensity') or {}).get('levels', 1))
     if not data_path(r['data']['path']).is_file(): return None
     return run_frames(r['data']['path'], TrainOptions.from_dict(r['options']))[0][part]
 

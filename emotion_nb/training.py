@@ -19,7 +19,7 @@ from fastcore.basics import patch
 
 from .options import TrainOptions
 from .core import BadInputError, autocast, default_device, model_device, progress_bar, say, width_multiple, writing
-from .data import EmotionDataset, eval_loader, label_columns, train_loader
+from .data import EmotionDataset, eval_loader, label_columns, level_targets, train_loader
 from .evaluation import bce_loss, binarize, exact_match, macro_f1, sigmoid
 from .inference import pool_rows, predict_logits, to_device
 from .freezing import apply_stage, encoder_blocks, n_trainable, stage_at
@@ -31,11 +31,13 @@ def set_seed(seed:int):
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
 # %% ../nbs/14_training.ipynb #ca5f7141
-def make_loaders(tokenizer, frames:dict, cfg:TrainOptions) -> dict:
-    "Tokenize each DataFrame in `frames` once; `train` gets a shuffled loader, every other split an evaluation loader."
+def make_loaders(tokenizer, frames:dict, cfg:TrainOptions, levels:int=1) -> dict:
+    """Tokenize each DataFrame in `frames` once; `train` gets a shuffled loader, every other split an evaluation loader;
+    an intensity model's (`levels` > 1) targets are its levels' (`level_targets`)."""
     pin, pad_to = torch.cuda.is_available(), width_multiple(cfg.precision, default_device())
     def loader(name, df):
-        ds = EmotionDataset(df['text'].tolist(), df[label_columns(df)].to_numpy(), tokenizer, cfg.max_len, long=cfg.long)
+        y = level_targets(df[label_columns(df)].to_numpy(), levels)
+        ds = EmotionDataset(df['text'].tolist(), y, tokenizer, cfg.max_len, long=cfg.long)
         if name == 'train':
             return train_loader(ds, tokenizer.pad_token_id, cfg.batch_size, cfg.seed, cfg.group_by_length, pad_to, pin_memory=pin)
         return eval_loader(ds, tokenizer.pad_token_id, cfg.eval_batch_size, pad_to, pin_memory=pin)
@@ -83,12 +85,12 @@ def symmetric_kl(logits_a:torch.Tensor, logits_b:torch.Tensor) -> torch.Tensor:
     return ((torch.sigmoid(logits_a) - torch.sigmoid(logits_b)) * (logits_a - logits_b)).mean()
 
 def validate(model, loader, processes=None, precision:str='auto') -> tuple:
-    """Validation loss, exact-match accuracy and macro-F1 at threshold 0.5, and the probabilities; `loader` may be one
-    process's shard."""
+    """Validation loss (over every output), exact-match accuracy and macro-F1 of presence at threshold 0.5 (an intensity
+    model's first outputs, `05_modeling_emotion_nb`), and the probabilities; `loader` may be one process's shard."""
     logits, y = (processes or Processes()).sum(predict_logits(model, loader, precision=precision)), loader.dataset.labels.numpy()
-    probs = sigmoid(logits)
-    pred = binarize(probs)
-    return bce_loss(logits, y), exact_match(y, pred), macro_f1(y, pred), probs
+    probs, n = sigmoid(logits), model.head.out_features
+    pred = binarize(probs[:, :n])
+    return bce_loss(logits, y), exact_match(y[:, :n], pred), macro_f1(y[:, :n], pred), probs
 
 # %% ../nbs/14_training.ipynb #dd7c18ae
 @dataclass
@@ -177,9 +179,10 @@ class Recorder(Callback):
                                                          torch.cat(self.ps).cpu().numpy())
         self.train_seconds = time.perf_counter() - self.start
     def after_validate(self, run):
-        pred = binarize(self.probs)
+        n = run.model.head.out_features  # presence: an intensity model's first outputs
+        pred, y = binarize(self.probs[:, :n]), self.y[:, :n]
         rec = dict(epoch=run.epoch + 1, trainable=run.stage, trainable_params=n_trainable(run.model),
-                   train_loss=self.loss, train_acc=exact_match(self.y, pred), train_f1=macro_f1(self.y, pred),
+                   train_loss=self.loss, train_acc=exact_match(y, pred), train_f1=macro_f1(y, pred),
                    val_loss=run.val_loss, val_acc=run.val_acc, val_f1=run.val_f1, train_seconds=round(self.train_seconds, 2),
                    seconds=round(time.perf_counter() - self.start, 2))
         run.hist.epochs.append(rec)

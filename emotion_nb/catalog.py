@@ -16,17 +16,18 @@ from .core import BadInputError, atomic_write
 
 # %% ../nbs/02_catalog.ipynb #10d7a9d0
 class Track(NamedTuple):
-    "One track of the task's data: its dataset-name prefix, languages, folder name, address, bundled files and local folder variable."
-    prefix:str; languages:tuple; folder:str; url:str; bundled:dict; env:str
+    """One track of the task's data: its dataset-name prefix, languages, folder name, address, bundled files, and the
+    variables that name a local folder (`env`) and another address (`url_env`)."""
+    prefix:str; languages:tuple; folder:str; url:str; bundled:dict; env:str; url_env:str
 
 _REPO = 'https://raw.githubusercontent.com/emotion-analysis-project/SemEval2025-Task11/main/task-dataset/semeval-2025-task11-dataset/'
 TRACKS = {'a': Track('semeval:', tuple('afr amh arq ary chn deu eng esp hau hin ibo kin mar orm pcm ptbr ptmz '
                                       'ron rus som sun swa swe tat tir ukr vmw yor'.split()),
                      'semeval2025-track-a', _REPO + 'track_a', {('eng', 'train'): 'track-a.csv', ('eng', 'dev'): 'dev.csv'},
-                     'EMOTION_NB_DATA'),
+                     'EMOTION_NB_DATA', 'EMOTION_NB_DATA_URL'),
           'b': Track('semeval-b:', tuple('amh arq chn deu eng esp hau ptbr ron rus ukr'.split()),
                      'semeval2025-track-b', _REPO + 'track_b', {('eng', 'train'): 'train.csv', ('eng', 'dev'): 'dev.csv'},
-                     'EMOTION_NB_DATA_B')}
+                     'EMOTION_NB_DATA_B', 'EMOTION_NB_DATA_URL_B')}
 LANGUAGES = TRACKS['a'].languages
 PARTS = ('train', 'dev', 'test')
 
@@ -61,7 +62,7 @@ def cache_dir(track:str='a') -> Path:
 def data_url(lang:str, part:str, track:str='a') -> str:
     "The address a file is downloaded from."
     t = TRACKS[track]
-    return f"{os.environ.get(t.env.replace('DATA', 'DATA_URL'), t.url).rstrip('/')}/{part}/{lang}.csv"
+    return f"{os.environ.get(t.url_env, t.url).rstrip('/')}/{part}/{lang}.csv"
 
 
 # %% ../nbs/02_catalog.ipynb #baeca837

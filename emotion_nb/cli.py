@@ -28,7 +28,8 @@ def format_metrics(m:dict, title:str) -> str:
     auc = ', '.join(f"{l} {v['roc_auc']:.3f}" if v['roc_auc'] is not None else f"{l} n/a" for l, v in m['per_label'].items())
     loss = f" | loss {m['loss']:.4f}" if m.get('loss') is not None else ''
     return (f"{title} ({m['n']} texts): {head}{loss}\n"
-            f"macro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n{_intensity_line(m)}{m['report']}")
+            f"macro precision {m['macro_precision']:.4f} | macro recall {m['macro_recall']:.4f}\nROC AUC: {auc}\n"
+            f"{_intensity_line(m)}{m['report']}")
 
 def _r(v) -> str: return 'n/a' if v is None else f'{v:.4f}'
 

@@ -109,7 +109,8 @@ def output_frame(predictor:Predictor, chunk:pd.DataFrame, format:str='table', th
     (`p_<label>`); for `semeval`, the submission format of the model's track (`semeval-a`, `semeval-b`: of that track); for
     `segments`, a row per window (`Predictor.segments`), with the id column, or the row in the file."""
     texts = chunk[text_column].astype(str).tolist()
-    if format.startswith('semeval'): return predictor.submission(chunk[id_column], texts, thresholds, track=format[len('semeval-'):] or None)
+    if format.startswith('semeval'):  # `semeval`: the model's own track; `semeval-a`, `semeval-b`: that one
+        return predictor.submission(chunk[id_column], texts, thresholds, track=format[len('semeval-'):] or None)
     if format == 'segments': return predictor.segments(texts, chunk[id_column] if id_column in chunk else chunk.index)
     pred = predictor.predict(texts, thresholds).drop(columns='text')
     carried = chunk.rename(columns={c: f'{c}_input' for c in chunk.columns if c in pred.columns})

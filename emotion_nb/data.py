@@ -119,7 +119,9 @@ def _label_values(df, path, c):
     "Column `c` as integers, or a one-line error naming the first value that is not a whole number of 0 or more."
     vals = pd.to_numeric(df[c].astype(str).str.strip(), errors='coerce')
     bad = np.flatnonzero((vals.isna() | (vals < 0) | (vals % 1 != 0)).to_numpy())
-    if len(bad): raise BadInputError(f"{path}: column {c!r}, {_row(df, bad[0])}: label {df[c].iloc[bad[0]]!r} is not 0 or 1, nor an intensity 0, 1, 2...")
+    if len(bad):
+        value = df[c].iloc[bad[0]]
+        raise BadInputError(f"{path}: column {c!r}, {_row(df, bad[0])}: label {value!r} is not 0 or 1, nor an intensity 0, 1, 2...")
     return vals.to_numpy().astype(np.int8)
 
 def _check_levels(df, path, labels, y, intensity):

@@ -148,7 +148,8 @@ class Teaching:
         levels = label_levels(train)
         self.logits = [teacher_logits(t, texts, labels, self.cache, self.progress, levels) for t in teachers]
         self.gold = np.arange(len(texts)) < len(train)
-        decided = level_intensities(binarize(soft_targets(self.logits, 1.0))[len(train):], len(labels))  # an intensity student's: levels reached
+        # the teachers' decisions as labels: for an intensity student, the levels reached
+        decided = level_intensities(binarize(soft_targets(self.logits, 1.0))[len(train):], len(labels))
         taught = pd.DataFrame({'id': [f'taught-{i}' for i in range(len(copies) + len(raw))], 'text': copies + raw,
                                **dict(zip(labels, decided.T))})
         unlabeled = self.unlabeled and dict(path=str(self.unlabeled), sha256=file_sha256(data_path(self.unlabeled)),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .core import BadInputError
 from .data import LABELS, file_labels, read_submission
-from .intensity import intensity_metrics, mean_r
+from .intensity import intensity_metrics, r_summary
 from .data import level_intensities
 
 # %% ../nbs/09_evaluation.ipynb #c965211d
@@ -195,16 +195,16 @@ def submission_rows(pred, gold) -> tuple: # `(labels, y, yhat, levels)`: the gol
 
 def score(pred,  # The submission: `id` and one column per label, 0/1 (Track A) or an intensity (Track B)
           gold,  # The gold file of the same texts: `id`, usually `text`, and the labels
-         ) -> dict: # `n`, then Track A's `macro_f1` (the official score), `micro_f1` and `per_label` F1, or Track B's `pearson_r` and `per_label` r
+         ) -> dict: # `n`, `track`; Track A's `macro_f1` (official), `micro_f1`, `per_label` F1, or Track B's `pearson_r`, `per_label` r
     """The task's official score of a submission file against the gold labels: macro-F1 for 0/1 labels, mean Pearson r
     for intensities; one-line errors for what does not match."""
     labels, y, yhat, levels = submission_rows(pred, gold)
     if levels > 1:
-        mean, per = mean_r(y, yhat)
-        flat = [l for l, r in zip(labels, per) if np.isnan(r)]
+        r = r_summary(y, yhat, labels)
+        flat = [l for l, v in r['per_label'].items() if v is None]
         if flat: warnings.warn(f"{pred}: r is undefined (NaN, as the task's scorer gives it) where a column is constant: {', '.join(flat)}")
-        json_r = lambda r: None if np.isnan(r) else round(float(r), 6)  # JSON has no NaN
-        return {'n': len(y), 'track': 'b', 'pearson_r': json_r(mean), 'per_label': {l: json_r(r) for l, r in zip(labels, per)}}
+        return {'n': len(y), 'track': 'b', **r}
     from sklearn.metrics import f1_score
-    return {'n': len(y), 'track': 'a', 'macro_f1': macro_f1(y, yhat), 'micro_f1': float(f1_score(y, yhat, average='micro', zero_division=0)),
+    return {'n': len(y), 'track': 'a', 'macro_f1': macro_f1(y, yhat),
+            'micro_f1': float(f1_score(y, yhat, average='micro', zero_division=0)),
             'per_label': dict(zip(labels, f1_score(y, yhat, average=None, zero_division=0).round(6).tolist()))}

@@ -152,11 +152,11 @@ def predict(self:Predictor, texts, thresholds=None, progress:bool=False) -> pd.D
     levels = sigmoid(self.logits(texts, progress))
     probs, n = levels[:, :len(self.labels)], len(self.labels)
     pred = binarize(probs, self.thresholds if thresholds is None else thresholds)
-    out = {'text': texts, **{l: pred[:, i] for i, l in enumerate(self.labels)}, **{f'p_{l}': probs[:, i] for i, l in enumerate(self.labels)}}
+    columns = lambda prefix, a: {f'{prefix}{l}': a[:, i] for i, l in enumerate(self.labels)}
+    out = {'text': texts, **columns('', pred), **columns('p_', probs)}
     if self.levels > 1:
-        graded = decide_intensity(levels, self.output_thresholds, n, self.intensity['rule'])
-        expected = expected_intensity(levels, n)
-        out |= {f'intensity_{l}': graded[:, i] for i, l in enumerate(self.labels)} | {f'expected_{l}': expected[:, i] for i, l in enumerate(self.labels)}
+        out |= columns('intensity_', decide_intensity(levels, self.output_thresholds, n, self.intensity['rule']))
+        out |= columns('expected_', expected_intensity(levels, n))
     return pd.DataFrame(out)
 
 @patch
@@ -198,7 +198,8 @@ def evaluate(self:Predictor, df:pd.DataFrame, thresholds=None, progress:bool=Fal
     logits = self.logits(df['text'].tolist(), progress, 'evaluate')
     n, graded = len(self.labels), label_levels(df[self.labels]) > 1
     if graded and self.levels == 1:
-        raise BadInputError(f"the data holds intensities, and {self.path or 'this model'} predicts presence: score it on 0/1 labels (Track A)")
+        raise BadInputError(f"the data holds intensities, and {self.path or 'this model'} predicts presence: "
+                            "score it on 0/1 labels (Track A)")
     logits = logits if graded else logits[:, :n]
     th = self.output_thresholds if thresholds is None else thresholds
     m = output_metrics(level_targets(df[self.labels].to_numpy(), self.levels if graded else 1), logits, th, self.labels,

@@ -4,14 +4,14 @@
 
 # %% auto #0
 __all__ = ['RULES', 'GRID', 'level_probs', 'expected_intensity', 'decide_intensity', 'pearson_r', 'mean_r',
-           'tune_level_thresholds', 'intensity_metrics', 'choose_rule', 'level_settings', 'output_thresholds']
+           'tune_level_thresholds', 'r_summary', 'intensity_metrics', 'choose_rule', 'level_settings',
+           'output_thresholds']
 
 # %% ../nbs/08a_intensity.ipynb #5fa5019b
 import numpy as np
 import pandas as pd
 
 from .core import BadInputError
-from .data import level_intensities
 
 # %% ../nbs/08a_intensity.ipynb #90d65b03
 RULES = ('thresholds', 'round')
@@ -77,7 +77,8 @@ def tune_level_thresholds(y:np.ndarray,          # True intensities, rows by lab
 # %% ../nbs/08a_intensity.ipynb #98d42412
 def _json_r(r:float) -> float|None: return None if np.isnan(r) else r  # JSON has no NaN
 
-def _r_dict(y, pred, labels) -> dict:
+def r_summary(y:np.ndarray, pred:np.ndarray, labels:list) -> dict:
+    "`pearson_r`, the mean of each label's r (the task's score), and `per_label` r, JSON-ready: an undefined r is `None`."
     mean, per = mean_r(y, pred)
     return dict(pearson_r=_json_r(mean), per_label=dict(zip(labels, map(_json_r, per))))
 
@@ -88,7 +89,7 @@ def intensity_metrics(y:np.ndarray, probs:np.ndarray, thresholds, labels:list, r
     pred = decide_intensity(probs, thresholds, len(labels), rule)
     confusion = {l: pd.crosstab(pd.Categorical(y[:, i], range(K + 1)), pd.Categorical(pred[:, i], range(K + 1)), dropna=False)
                  .to_numpy().tolist() for i, l in enumerate(labels)}
-    return dict(rule=rule, **_r_dict(y, pred, labels), expected=_r_dict(y, expected_intensity(probs, len(labels)), labels),
+    return dict(rule=rule, **r_summary(y, pred, labels), expected=r_summary(y, expected_intensity(probs, len(labels)), labels),
                 rules={r: _json_r(mean_r(y, decide_intensity(probs, thresholds, len(labels), r))[0]) for r in RULES}, confusion=confusion)
 
 def choose_rule(y:np.ndarray, probs:np.ndarray, thresholds, n_labels:int) -> str:
@@ -105,5 +106,5 @@ def level_settings(thresholds, labels:list, levels:int, rule:str='thresholds') -
 
 def output_thresholds(presence:dict, intensity:dict|None, labels:list) -> np.ndarray:
     "One threshold per output, level by level, from a model's presence `thresholds` and its `intensity` (None for presence)."
-    rows = [[presence[l] for l in labels]] + ([] if not intensity else [list(r) for r in zip(*(intensity['thresholds'][l] for l in labels))])
-    return np.array(rows, dtype=float).reshape(-1)
+    upper = [] if not intensity else [list(level) for level in zip(*(intensity['thresholds'][l] for l in labels))]
+    return np.array([[presence[l] for l in labels], *upper], dtype=float).reshape(-1)

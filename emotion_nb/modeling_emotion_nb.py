@@ -58,7 +58,8 @@ class EmotionClassifier(nn.Module):
         h = self.dropout(pool(out, attention_mask, self.pooling))
         z = self.head(h)
         if self.levels == 1: return z
-        steps = self.steps if self.ordinal == 'coral' else self.step_head(h).view(-1, self.levels - 1, self.head.out_features)  # no traced batch size
+        # rows by levels by labels; -1, not len(h), so that an ONNX export keeps the batch size free
+        steps = self.steps if self.ordinal == 'coral' else self.step_head(h).view(-1, self.levels - 1, self.head.out_features)
         return ordinal_logits(z, steps)
 
 # %% ../nbs/05_modeling_emotion_nb.ipynb #dfc5a354

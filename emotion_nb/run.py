@@ -42,17 +42,18 @@ def _environment(procs:Processes) -> dict:
                 processes=procs.world,
                 parallel='fsdp' if procs.sharded else 'ddp' if procs.world > 1 else 'none')
 
-def _level_thresholds(scores:tuple, presence:np.ndarray) -> np.ndarray:
-    "One threshold per output from validation's `(targets, logits)`: `presence`, then an intensity model's upper levels' tuned for r."
-    y, logits = scores
+def _presence_thresholds(cfg:TrainOptions, y, probs, n_labels:int) -> np.ndarray:
+    "The presence thresholds, one per label: tuned on validation's `(y, probs)` or fixed, as `cfg` says."
+    return tune_thresholds(y[:, :n_labels], probs[:, :n_labels]) if cfg.thresholds == 'tune' else np.full(n_labels, cfg.thresholds)
+
+def _with_levels(y, probs, presence:np.ndarray) -> np.ndarray:
+    "One threshold per output: `presence`, then an intensity model's upper levels', tuned on validation for r (`08a_intensity`)."
     if y.shape[1] == len(presence): return presence
-    return tune_level_thresholds(level_intensities(y, len(presence)), sigmoid(logits), presence)
+    return tune_level_thresholds(level_intensities(y, len(presence)), probs, presence)
 
 def _thresholds(cfg:TrainOptions, y, probs, n_labels:int) -> np.ndarray:
-    "One threshold per output: presence's tuned or fixed as `cfg` says, an intensity model's upper levels' tuned for r (`08a_intensity`)."
-    th = tune_thresholds(y[:, :n_labels], probs[:, :n_labels]) if cfg.thresholds == 'tune' else np.full(n_labels, cfg.thresholds)
-    if y.shape[1] == n_labels: return th
-    return tune_level_thresholds(level_intensities(y, n_labels), probs, th)
+    "Every output's threshold from validation's targets `y` and probabilities, as `cfg` says."
+    return _with_levels(y, probs, _presence_thresholds(cfg, y, probs, n_labels))
 
 # %% ../nbs/18_run.ipynb #0cb19fc5
 @dataclass
@@ -171,7 +172,8 @@ def _run_plots(out, hist, y_test, probs, thresholds, labels:list, intensity:dict
     import matplotlib.pyplot as plt
     figs = [plot_history(hist.epochs, hist.best_epoch, out/'plots'/'training_curves.png'),
             plot_roc(y_test, probs, labels, out/'plots'/'roc_curves.png', f'ROC curves ({where})'),
-            plot_confusion(y_test, binarize(probs, thresholds), labels, out/'plots'/'confusion_matrices.png', f'Confusion matrices ({where})')]
+            plot_confusion(y_test, binarize(probs, thresholds), labels, out/'plots'/'confusion_matrices.png',
+                           f'Confusion matrices ({where})')]
     if intensity: figs.append(plot_intensity_confusion(intensity['confusion'], out/'plots'/'intensity_confusion.png',
                                                        f'Intensity confusion matrices ({where})'))
     for fig in figs: plt.close(fig)
@@ -180,15 +182,16 @@ def finish_run(out, model, tok, loaders:dict, hist, cfg:TrainOptions, labels:lis
     """Calibrate the kept model on validation (unless `cfg.calibrate` is off), score it on validation and test, then
     write its directory, plots and the final `metrics.json`."""
     scores, n = _scores(model, loaders, cfg.precision), len(labels)
-    thresholds = _thresholds(cfg, scores['valid'][0], sigmoid(scores['valid'][1]), n)
-    levels = len(thresholds) // n
+    presence = _presence_thresholds(cfg, scores['valid'][0], sigmoid(scores['valid'][1]), n)
     if cfg.calibrate:
         temperatures = fit_temperatures(scores['valid'][1][:, :n], scores['valid'][0][:, :n])  # presence's
         fold_temperatures(model, temperatures)
+        presence = rescale_thresholds(presence, temperatures)  # the same presence decisions
         scores = _scores(model, loaders, cfg.precision)  # the folded model's own logits, as a `Predictor` of it computes them
-        thresholds = _level_thresholds(scores['valid'], rescale_thresholds(thresholds[:n], temperatures))  # the same presence decisions
         record['temperatures'] = dict(zip(labels, temperatures.round(4).tolist()))
+    thresholds = _with_levels(scores['valid'][0], sigmoid(scores['valid'][1]), presence)  # an intensity model's levels: on the final model
     thresholds = np.array([round(float(t), 4) for t in thresholds])  # as the model directory holds them
+    levels = len(thresholds) // n
     (y_val, logit_val), (y_test, logit_test) = scores['valid'], scores['test']
     rule = choose_rule(level_intensities(y_val, n), sigmoid(logit_val), thresholds, n) if levels > 1 else 'thresholds'
     metrics = {split: output_metrics(y, lg, thresholds, labels, rule) for split, (y, lg) in scores.items()}

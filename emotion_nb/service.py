@@ -90,7 +90,7 @@ def answers(predictor:Predictor, texts:list) -> list:
         if predictor.levels > 1: a |= {'intensity': {l: int(row[f'intensity_{l}']) for l in labels},
                                        'expected': {l: round(float(row[f'expected_{l}']), 6) for l in labels}}
         return a
-    return [answer(row) for _, row in pred.iterrows()]
+    return [answer(row) for row in pred.to_dict('records')]
 
 # %% ../nbs/21_service.ipynb #d74c2095
 class EmotionAPI(ls.LitAPI):
@@ -141,7 +141,8 @@ def model_info(model_dir, reading:dict|None=None) -> dict:
     onnx = check_model_dir(path) == 'onnx'  # the check every command shares: a run's folder, a missing file...
     c = json.loads((path/'config.json').read_text())
     encoder = (c.get('options') or c.get('train_options') or {}).get('model')
-    return dict(labels=model_labels(path), thresholds=c['thresholds'], intensity=c.get('intensity'), encoder=encoder and encoder_name(encoder),
+    return dict(labels=model_labels(path), thresholds=c['thresholds'], intensity=c.get('intensity'),
+                encoder=encoder and encoder_name(encoder),
                 kind=f"onnx {c['onnx']['precision']}" if onnx else 'pytorch',
                 reading=dict(max_len=c['max_len'], long=LONG, combine=COMBINE, stride=None) | (reading or {}),
                 emotion_nb=emotion_nb.__version__,
